@@ -1,0 +1,43 @@
+# Everything a fresh machine needs is installed by these targets themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install translations browser run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the committed .po catalogues to .mo (not committed); fails loudly on a broken catalogue.
+translations: install
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile -d translations 2>&1 || exit 1; \
+	fi
+
+# The browser tests drive Debian's chromium; install it when missing (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+instance/secret_key:
+	mkdir -p instance
+	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: install translations instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
+	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
+
+test: install translations browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) instance/data

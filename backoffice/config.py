@@ -1,0 +1,45 @@
+"""Configuration: safe defaults, then the environment, then the overrides a caller passes."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def load(overrides=None):
+    """Return the configuration as a dict, failing fast on unsafe combinations."""
+    config = {
+        "MONGO_URI": os.environ.get("MONGO_URI") or None,
+        "MONGO_DBNAME": os.environ.get("MONGO_DBNAME") or None,
+        "BACKOFFICE_DATA_DIR": os.environ.get("BACKOFFICE_DATA_DIR", str(ROOT / "instance" / "data")),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        # A few seconds, not pymongo's 30: a person waits for the error page.
+        "MONGO_TIMEOUT_MS": int(os.environ.get("MONGO_TIMEOUT_MS", "3000")),
+        "TRANSLATIONS_DIR": str(ROOT / "translations"),
+        "SEEDS_DIR": str(ROOT / "seeds"),
+        "PAGE_SIZE": 25,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+    config.update(overrides or {})
+    config.setdefault("DATABASE_ENGINE", _engine(config))
+    if not config["SECRET_KEY"]:
+        if config["DATABASE_ENGINE"] == "mongodb" and not config.get("TESTING"):
+            raise ConfigError("SECRET_KEY must be set when the app runs on MongoDB.")
+        # The embedded demo store and the tests get a throw-away key per process.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    return config
+
+
+def _engine(config):
+    """MongoDB when a URI is given; mongomock for tests; the embedded store otherwise."""
+    if config.get("MONGO_URI"):
+        return "mongodb"
+    if config.get("TESTING"):
+        return "mongomock"
+    return "tinymongo"

@@ -1,0 +1,81 @@
+"""Values as a person reads them, in the current language: amounts, dates, choices, references."""
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import format_currency, format_date, format_datetime
+from markupsafe import Markup, escape
+
+from backoffice.i18n import _
+from schemas import fields as sf
+
+
+def money(cents):
+    """Integer cents as euro in the locale's way: `1 234,56 €` (fr), `€ 1.234,56` (nl)."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, "EUR")
+
+
+def day(value):
+    """A stored day (midnight UTC) in the locale's medium form: `28 nov. 2026`."""
+    if value is None:
+        return ""
+    return format_date(value.date() if isinstance(value, dt.datetime) else value, "medium")
+
+
+def moment(value):
+    """A stored naive-UTC moment in Brussels time."""
+    if value is None:
+        return ""
+    return format_datetime(value.replace(tzinfo=dt.timezone.utc), "medium")
+
+
+def choice(field, value):
+    """The translated label of a closed-list value (the raw value if unknown)."""
+    if value is None:
+        return ""
+    return str(field.choices.get(value, value))
+
+
+def value_text(field, value, labels):
+    """Any stored value of a schema field as text; `labels` names referenced records."""
+    if value is None or value == []:
+        return ""
+    if isinstance(field, sf.RefList):
+        return ", ".join(labels.get(field.collection, key) for key in value)
+    if isinstance(field, sf.Ref):
+        return labels.get(field.collection, value)
+    if isinstance(field, sf.ChoiceList):
+        return ", ".join(choice(field, item) for item in value)
+    if isinstance(field, sf.Choice):
+        return choice(field, value)
+    if isinstance(field, sf.Money):
+        return money(value)
+    if isinstance(field, sf.Date):
+        return day(value)
+    if isinstance(field, sf.LocalDateTime):
+        return moment(value)
+    if isinstance(field, sf.EnterpriseNumber):
+        return sf.format_enterprise_number(value)
+    if isinstance(field, sf.Phone):
+        return sf.format_phone(value)
+    if isinstance(field, sf.Boolean):
+        return _("Yes") if value else _("No")
+    if isinstance(field, sf.Nested):
+        return "; ".join(
+            text for name, sub in field.schema.fields.items() if (text := value_text(sub, value.get(name), labels))
+        )
+    return str(value)
+
+
+def table_html(field, rows, labels):
+    """A list of sub-documents (lots and ranks, invitations) as a small escaped HTML table."""
+    if not rows:
+        return ""
+    columns = [(name, sub) for name, sub in field.inner.schema.fields.items() if not sub.dump_only]
+    head = "".join(f"<th scope=\"col\">{escape(sub.metadata['label'])}</th>" for _name, sub in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(value_text(sub, row.get(name), labels))}</td>" for name, sub in columns) + "</tr>"
+        for row in rows
+    )
+    return Markup(f'<table class="table table-sm table-bordered mb-0"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -1,0 +1,169 @@
+"""WTForms forms generated from the marshmallow schemas.
+
+The form only carries text to the schema: it has no validators of its own (but the
+CSRF token), so a field's rules live once, in `schemas/`. Required fields are marked
+for the eye and the browser; the schema still decides.
+"""
+from flask_admin.form import SecureForm
+from flask_admin.form.widgets import Select2Widget
+from flask_admin.model.fields import InlineFieldList, InlineFormField
+from wtforms import fields as wtf
+from wtforms import validators as wtv
+from wtforms.fields.choices import SelectChoice
+from wtforms.form import Form
+
+from backoffice.db import get_db
+from backoffice.i18n import _l
+from backoffice.references import label_cache
+from schemas import fields as sf
+
+EMPTY_CHOICE = SelectChoice("", "—")
+
+
+class SchemaRequired(wtv.InputRequired):
+    """Marks a field as required (asterisk, `required` attribute) and leaves the checking to the schema."""
+
+    def __call__(self, form, field):
+        return None
+
+
+def form_class(schema, exclude=(), readonly=(), base=SecureForm):
+    """Build a form class with one field per loadable schema field, in declaration order."""
+    attrs = {}
+    for name, field in schema.fields.items():
+        if field.dump_only or name in exclude:
+            continue
+        attrs[name] = _form_field(field, readonly=name in readonly, marks_required=True)
+    return type(f"{type(schema).__name__}Form", (base,), attrs)
+
+
+def _form_field(field, readonly=False, marks_required=True):
+    metadata = field.metadata
+    kwargs = {"label": metadata.get("label", field.name), "description": metadata.get("help")}
+    validators = [SchemaRequired()] if field.required and marks_required else []
+    render_kw = {}
+    if readonly:
+        render_kw["readonly"] = True
+    if metadata.get("placeholder"):
+        render_kw["placeholder"] = metadata["placeholder"]
+
+    if isinstance(field, sf.Nested):
+        return InlineFormField(_subform(field.schema), **kwargs)
+    if isinstance(field, sf.NestedList):
+        return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True)), min_entries=0, **kwargs)
+    if isinstance(field, (sf.Ref, sf.RefList)):
+        collection = field.collection
+        many = isinstance(field, sf.RefList)
+        choices = _reference_choices(collection, many)
+        if many:
+            return wtf.SelectMultipleField(
+                choices=choices, validate_choice=False, widget=Select2Widget(multiple=True), validators=validators, render_kw=render_kw, **kwargs
+            )
+        return wtf.SelectField(choices=choices, validate_choice=False, widget=Select2Widget(), validators=validators, render_kw=render_kw, **kwargs)
+    if isinstance(field, sf.ChoiceList):
+        choices = _choices(field.choices)
+        return wtf.SelectMultipleField(
+            choices=choices, validate_choice=False, widget=Select2Widget(multiple=True), validators=validators, render_kw=render_kw, **kwargs
+        )
+    if isinstance(field, sf.Choice):
+        choices = _choices(field.choices)
+        if field.load_default is None or not isinstance(field.load_default, str):
+            choices = [EMPTY_CHOICE] + choices
+        else:
+            kwargs["default"] = field.load_default
+        return wtf.SelectField(choices=choices, validate_choice=False, validators=validators, render_kw=render_kw, **kwargs)
+    if isinstance(field, sf.Boolean):
+        if isinstance(field.load_default, bool):
+            kwargs["default"] = field.load_default
+        return wtf.BooleanField(render_kw=render_kw, **kwargs)
+    if isinstance(field, sf.Text) and metadata.get("multiline"):
+        render_kw.update(maxlength=metadata["max_length"], rows=4)
+        return wtf.TextAreaField(validators=validators, render_kw=render_kw, **kwargs)
+    if isinstance(field, sf.Text):
+        render_kw["maxlength"] = metadata["max_length"]
+    if isinstance(field, sf.Money):
+        render_kw.update(inputmode="decimal")
+    if isinstance(field, sf.Integer):
+        render_kw.update(inputmode="numeric")
+    if metadata.get("input_type"):
+        render_kw["type"] = metadata["input_type"]
+    return wtf.StringField(validators=validators, render_kw=render_kw, **kwargs)
+
+
+def _subform(schema, in_list=False):
+    # Inside a list the template row is part of the page: a `required` there would block saving.
+    attrs = {
+        name: _form_field(field, marks_required=not in_list)
+        for name, field in schema.fields.items()
+        if not field.dump_only
+    }
+    return type(f"{type(schema).__name__}Form", (Form,), attrs)
+
+
+def _reference_choices(collection, many):
+    """Choices read when the form is built, so they follow the database and the language."""
+
+    def choices():
+        pairs = _choices(dict(label_cache(get_db()).choices(collection)))
+        return pairs if many else [EMPTY_CHOICE] + pairs
+
+    return choices
+
+
+def _choices(labels):
+    """Select options from a {value: label} mapping (labels stay lazy until rendered)."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def schema_input(form):
+    """The form's content as schema input: blanks left out, empty list rows dropped, no CSRF token."""
+    data = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    return _clean(data) or {}
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        cleaned = {key: _clean(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item is not None} or None
+    if isinstance(value, list):
+        return [item for item in (_clean(item) for item in value) if item is not None]
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def attach_errors(form, errors):
+    """Put the schema's messages next to the fields they concern; return messages with no field."""
+    orphans = []
+    for name, messages in errors.items():
+        if name in form._fields:
+            orphans.extend(_attach(form._fields[name], messages))
+        else:
+            orphans.extend(f"{name}: {message}" for message in _flatten(messages))
+    return orphans
+
+
+def _attach(field, messages):
+    if isinstance(messages, list):
+        if isinstance(field, InlineFormField):
+            return [str(message) for message in messages]
+        field.errors = list(field.errors or []) + [str(message) for message in messages]
+        return []
+    orphans = []
+    for key, nested in messages.items():
+        if isinstance(field, InlineFieldList) and str(key).isdigit() and int(key) < len(field.entries):
+            orphans.extend(_attach(field.entries[int(key)], nested))
+        elif isinstance(field, InlineFormField) and key in field.form._fields:
+            orphans.extend(_attach(field.form._fields[key], nested))
+        else:
+            orphans.extend(_flatten(nested))
+    return orphans
+
+
+def _flatten(messages):
+    if isinstance(messages, dict):
+        return [text for nested in messages.values() for text in _flatten(nested)]
+    return [str(message) for message in messages]
+
+
+VERSION_FIELD_LABEL = _l("Version")

@@ -1,0 +1,41 @@
+"""Offered languages, locale selection and the translation helpers `_` and `_l`."""
+from flask import request, session
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+
+# French first: it is the default when nothing else decides.
+LANGUAGES = ("fr", "nl", "en")
+DEFAULT_LANGUAGE = "fr"
+
+_ = gettext
+_l = lazy_gettext
+__all__ = ["LANGUAGES", "_", "_l", "ngettext", "current_language", "init_app"]
+
+
+def select_locale():
+    """Pick the user's remembered choice, then Accept-Language, then French."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def remember_language_choice():
+    """Store `?lang=` in the session when it names an offered language; ignore it otherwise."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+
+
+def current_language():
+    """The two-letter code of the language pages are rendered in."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def init_app(app):
+    """Wire flask-babel with our catalogues and the language switch."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["TRANSLATIONS_DIR"]))
+    Babel(app, locale_selector=select_locale)
+    app.before_request(remember_language_choice)
+    app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)

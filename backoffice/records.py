@@ -1,0 +1,158 @@
+"""Writing records: every create, edit and delete goes through here, and so through the schemas.
+
+Each write validates with the collection's schema, stamps who and when, keeps the
+search terms up to date, and edits only the version that the user saw (no lost updates).
+"""
+import datetime as dt
+
+from marshmallow import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from backoffice import db as database
+from backoffice import search
+from backoffice.i18n import _l
+from backoffice.references import DatabaseReferences, referrers
+from schemas.registry import SCHEMAS
+
+# Collections whose records get a yearly reference such as REQ-2026-0042.
+REFERENCE_PREFIXES = {"requests": "REQ", "briefings": "BRF"}
+SYSTEM_FIELDS = ("created_at", "updated_at", "created_by", "updated_by", "version")
+
+
+class SaveRefused(Exception):
+    """The input was refused; `errors` maps field names (nested like marshmallow's) to messages."""
+
+    def __init__(self, errors):
+        super().__init__("save refused")
+        self.errors = errors
+
+
+class StaleRecord(Exception):
+    """Someone else changed or deleted the record since it was read."""
+
+
+class DeleteRefused(Exception):
+    """Other records refer to this one; `referrers` names them."""
+
+    def __init__(self, referrers):
+        super().__init__("delete refused")
+        self.referrers = referrers
+
+
+def now():
+    """The current moment as naive UTC, the way BSON stores it."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def validate(collection, data, previous=None, db=None, refs=None, today_rules=True):
+    """Load `data` through the collection's schema; raise SaveRefused with every message."""
+    db = db if db is not None else database.get_db()
+    schema = SCHEMAS[collection](
+        refs=refs or DatabaseReferences(db), previous=previous, today_rules=today_rules
+    )
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise SaveRefused(plain_messages(error.messages)) from None
+
+
+def plain_messages(messages):
+    """Marshmallow messages with every (lazy) string made plain text."""
+    if isinstance(messages, dict):
+        return {key: plain_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [plain_messages(value) for value in messages]
+    return str(messages)
+
+
+def create(collection, data, actor, db=None, refs=None, today_rules=True):
+    """Validate and insert a new record; return the stored document."""
+    db = db if db is not None else database.get_db()
+    doc = validate(collection, data, db=db, refs=refs, today_rules=today_rules)
+    return insert_valid(collection, doc, actor, db)
+
+
+def insert_valid(collection, doc, actor, db):
+    """Insert a document that its schema already loaded, giving it a reference when it needs one."""
+    moment = now()
+    doc.update(created_at=moment, updated_at=moment, created_by=actor, updated_by=actor, version=1)
+    doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
+    prefix = REFERENCE_PREFIXES.get(collection)
+    if prefix and not doc.get("reference"):
+        return _insert_with_new_reference(collection, prefix, doc, db)
+    try:
+        db[collection].insert_one(doc)
+    except DuplicateKeyError:
+        raise SaveRefused(_duplicate_messages(collection)) from None
+    if prefix:
+        year, number = doc["reference"].split("-")[1:]
+        database.raise_sequence(f"{collection}-{year}", int(number), db)
+    return doc
+
+
+def _insert_with_new_reference(collection, prefix, doc, db):
+    year = now().year
+    # The counter is atomic; the retry only covers records loaded with numbers the counter never gave.
+    for _attempt in range(50):
+        number = database.next_sequence(f"{collection}-{year}", db)
+        doc["reference"] = f"{prefix}-{year}-{number:04d}"
+        doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
+        try:
+            db[collection].insert_one(doc)
+            return doc
+        except DuplicateKeyError:
+            doc.pop("_id", None)
+            if db[collection].find_one({"reference": doc["reference"]}, {"_id": 1}) is None:
+                raise SaveRefused(_duplicate_messages(collection)) from None
+    raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
+
+
+def _duplicate_messages(collection):
+    return {name: [str(_l("Another record already has this value."))] for name in SCHEMAS[collection].unique_fields}
+
+
+def update(collection, previous, data, actor, expected_version, db=None):
+    """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile."""
+    db = db if db is not None else database.get_db()
+    key = SCHEMAS[collection].natural_key
+    data = dict(data)
+    # The natural key is set once (generated references included): edits keep it.
+    if previous.get(key) is not None and data.get(key) is None:
+        data[key] = previous[key]
+    doc = validate(collection, data, previous=previous, db=db)
+    update_valid(collection, previous, doc, actor, expected_version, db)
+    return db[collection].find_one({"_id": previous["_id"]})
+
+
+def update_valid(collection, previous, doc, actor, expected_version, db):
+    """Save a loaded document over `previous` if its version is still `expected_version`."""
+    doc = doc | {"updated_at": now(), "updated_by": actor}
+    doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
+    # Fields the schema knows but the new content lacks are removed, not left behind.
+    gone = {name: "" for name in SCHEMAS[collection]().load_fields if name in previous and name not in doc}
+    changes = {"$set": doc, "$inc": {"version": 1}}
+    if gone:
+        changes["$unset"] = gone
+    try:
+        result = db[collection].update_one({"_id": previous["_id"], "version": expected_version}, changes)
+    except DuplicateKeyError:
+        raise SaveRefused(_duplicate_messages(collection)) from None
+    if result.matched_count != 1:
+        raise StaleRecord()
+
+
+def delete(collection, doc, actor, db=None):
+    """Delete a record nobody refers to; raise DeleteRefused naming those who do."""
+    db = db if db is not None else database.get_db()
+    found = referrers(db, collection, doc)
+    if found:
+        raise DeleteRefused(found)
+    result = db[collection].delete_one({"_id": doc["_id"], "version": doc.get("version")})
+    if result.deleted_count != 1:
+        raise StaleRecord()
+
+
+def editable_data(collection, doc):
+    """A stored document as its schema presents it for editing (amounts in euro, dates as text)."""
+    schema = SCHEMAS[collection]()
+    return schema.dump({name: value for name, value in doc.items() if name in schema.load_fields})

@@ -1,0 +1,149 @@
+"""Links between records: checking they exist, naming them for people, finding who refers to whom.
+
+Records refer to each other by natural key (lot code, enterprise number, request
+reference); the schemas declare which field points where, and this module reads that.
+"""
+from flask import g
+
+from backoffice.i18n import _l, current_language
+from schemas.fields import Nested, NestedList, Ref, RefList
+from schemas.registry import SCHEMAS
+
+# What a person sees for a record of each collection, built from these fields.
+LABEL_FIELDS = {
+    "lots": ("code", "name_fr", "name_nl"),
+    "providers": ("name", "enterprise_number"),
+    "requests": ("reference", "project_title"),
+    "briefings": ("reference",),
+}
+
+
+def reference_paths(schema=None, prefix=""):
+    """Yield (dotted path, target collection) for every reference field of a schema."""
+    for name, field in schema.fields.items():
+        path = prefix + name
+        if isinstance(field, (Ref, RefList)):
+            yield path, field.collection
+        elif isinstance(field, Nested):
+            yield from reference_paths(field.schema, path + ".")
+        elif isinstance(field, NestedList):
+            yield from reference_paths(field.inner.schema, path + ".")
+
+
+def referring_paths(target):
+    """(collection, dotted path) pairs whose values point at records of `target`."""
+    return [
+        (collection, path)
+        for collection, schema in SCHEMAS.items()
+        for path, points_to in reference_paths(schema())
+        if points_to == target
+    ]
+
+
+def label(collection, doc):
+    """How a person names a record: `L1 — Globale opdracht`, a provider's name, `REQ-2026-0042 — title`."""
+    if doc is None:
+        return ""
+    if collection == "lots":
+        name = doc.get(f"name_{current_language()}") or doc.get("name_fr") or doc.get("name_nl") or ""
+        return f"{doc['code']} — {name}"
+    if collection == "requests":
+        return f"{doc['reference']} — {doc.get('project_title', '')}"
+    if collection == "providers":
+        return doc.get("name", "")
+    return doc.get(SCHEMAS[collection].natural_key, "")
+
+
+class DatabaseReferences:
+    """Answers the schemas' questions about other records from the database.
+
+    `pending` holds records about to be written in the same operation (a seed run),
+    keyed by collection then natural key, so they count as existing.
+    """
+
+    def __init__(self, db, pending=None):
+        self.db = db
+        self.pending = pending or {}
+
+    def missing(self, collection, keys):
+        """The keys among `keys` that name no record."""
+        key_field = SCHEMAS[collection].natural_key
+        wanted = set(keys) - set(self.pending.get(collection, {}))
+        if not wanted:
+            return set()
+        found = self.db[collection].find({key_field: {"$in": sorted(wanted)}}, {key_field: 1})
+        return wanted - {doc[key_field] for doc in found}
+
+    def taken(self, collection, field, value, exclude_id=None):
+        """True when another stored record already has `value` in `field`."""
+        query = {field: value}
+        if exclude_id is not None:
+            query["_id"] = {"$ne": exclude_id}
+        return self.db[collection].find_one(query, {"_id": 1}) is not None
+
+    def party_to(self, provider, lot):
+        """True when the provider (by enterprise number) is party to the lot."""
+        pending = self.pending.get("providers", {}).get(provider)
+        if pending is not None:
+            return any(item["lot"] == lot for item in pending.get("lots", []))
+        query = {"enterprise_number": provider, "lots.lot": lot}
+        return self.db["providers"].find_one(query, {"_id": 1}) is not None
+
+
+def referrers(db, collection, doc, limit=5):
+    """Describe the records that refer to `doc`, e.g. ["Provider: Agora scrl", ...]; empty when none."""
+    key = doc.get(SCHEMAS[collection].natural_key)
+    found = []
+    for source, path in referring_paths(collection):
+        for other in db[source].find({path: key}, LABEL_FIELDS[source]).limit(limit):
+            found.append(f"{COLLECTION_NAMES[source]}: {label(source, other)}")
+    return found
+
+
+COLLECTION_NAMES = {
+    "lots": _l("Lot"),
+    "providers": _l("Provider"),
+    "requests": _l("Request"),
+    "briefings": _l("Briefing"),
+}
+
+
+class LabelCache:
+    """Names of referenced records for one page, fetched in one query per collection."""
+
+    def __init__(self, db):
+        self.db = db
+        self.labels = {}
+
+    def prefetch(self, collection, keys):
+        """Load the names of all `keys` not known yet, with a single query."""
+        known = self.labels.setdefault(collection, {})
+        wanted = sorted({key for key in keys if key is not None} - set(known))
+        if not wanted:
+            return
+        key_field = SCHEMAS[collection].natural_key
+        for doc in self.db[collection].find({key_field: {"$in": wanted}}, LABEL_FIELDS[collection]):
+            known[doc[key_field]] = label(collection, doc)
+        for key in wanted:
+            # A dangling reference still shows its key rather than nothing.
+            known.setdefault(key, str(key))
+
+    def get(self, collection, key):
+        """The name of one referenced record (fetched now if no page prefetched it)."""
+        self.prefetch(collection, [key])
+        return self.labels[collection].get(key, "")
+
+    def choices(self, collection):
+        """All records of a small collection as (key, name) pairs, for select lists."""
+        key_field = SCHEMAS[collection].natural_key
+        docs = self.db[collection].find({}, LABEL_FIELDS[collection]).sort(key_field, 1)
+        pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
+        self.labels.setdefault(collection, {}).update(pairs)
+        return pairs
+
+
+def label_cache(db):
+    """The label cache of the current request."""
+    if "label_cache" not in g:
+        g.label_cache = LabelCache(db)
+    return g.label_cache

@@ -1,0 +1,61 @@
+"""Search that ignores case and accents: `ecole` finds `École`.
+
+Each document stores `search_terms`, the normalised words of its searchable fields;
+a search matches every typed word as the start of one of those terms, so a real
+MongoDB answers from the index (an anchored prefix) instead of scanning raw text.
+"""
+import re
+import unicodedata
+
+WORD = re.compile(r"[a-z0-9]+")
+# Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
+NUMBER_RUN = re.compile(r"[0-9](?:[0-9.\s/-]*[0-9])?")
+FIELD = "search_terms"
+MAX_WORDS = 8
+
+
+def normalise(text):
+    """Lower case, without accents."""
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def terms(values):
+    """The sorted search terms of some field values."""
+    found = set()
+    for value in values:
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            text = normalise(item)
+            found.update(WORD.findall(text))
+            found.update(re.sub(r"\D", "", run) for run in NUMBER_RUN.findall(text))
+    return sorted(found)
+
+
+def document_terms(doc, paths):
+    """The search terms of a document from its fields at the given dotted paths."""
+    return terms(_value_at(doc, path) for path in paths)
+
+
+def _value_at(doc, path):
+    node = doc
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def query(search):
+    """A filter matching documents whose terms start with every word typed; None for a blank search."""
+    clauses = []
+    for word in normalise(search).split()[:MAX_WORDS]:
+        if NUMBER_RUN.fullmatch(word):
+            pieces = [re.sub(r"\D", "", word)]
+        else:
+            pieces = WORD.findall(word)
+        clauses.extend({FIELD: {"$regex": "^" + re.escape(piece)}} for piece in pieces)
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

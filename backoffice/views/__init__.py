@@ -1,0 +1,1 @@
+"""The admin views, one per collection, all built on `views.base.CollectionView`."""

@@ -1,0 +1,280 @@
+"""The one admin view every collection view extends: schema-driven forms, lists and details.
+
+Flask-Admin's pymongo view stores `form.data` as is and replaces whole documents;
+this view instead loads every save through the schema (`backoffice.records`), edits
+only the version the user saw, and shows referenced records by name.
+"""
+import pymongo
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import flash, request
+from flask_admin.contrib.pymongo import ModelView
+from flask_admin.form import SecureForm
+from flask_admin.helpers import is_form_submitted
+from markupsafe import Markup, escape
+from wtforms import HiddenField
+
+from backoffice import records, search
+from backoffice.forms import attach_errors, form_class, schema_input
+from backoffice.formatting import moment, table_html, value_text
+from backoffice.i18n import _
+from backoffice.references import label_cache
+from schemas import fields as sf
+
+
+AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+class CollectionView(ModelView):
+    """A list, details, create, edit and delete view over one collection, driven by its schema."""
+
+    schema = None
+    # Fields shown read-only when editing (natural keys), and left out of the create form.
+    edit_readonly = ()
+    create_excluded = ()
+    form_base_class = SecureForm
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    details_modal = False
+
+    def __init__(self, db, name, url, **kwargs):
+        schema = self.schema()
+        self.fields = _flatten_fields(schema)
+        shown = dict(self.fields) | {name: schema.fields[name] for name in AUDIT_COLUMNS}
+        self.column_labels = {path: field.metadata.get("label", path) for path, field in shown.items()}
+        self.column_formatters = {path: _formatter(path, field) for path, field in shown.items()}
+        self.column_formatters_detail = dict(self.column_formatters)
+        if self.column_details_list is None:
+            self.column_details_list = list(shown)
+        super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
+
+    # Forms -------------------------------------------------------------
+
+    def scaffold_form(self):
+        """The edit form: every loadable field, the natural key read-only, and the version seen."""
+        form = form_class(self.schema(), readonly=self.edit_readonly)
+        form.version = HiddenField()
+        return form
+
+    def get_create_form(self):
+        """The create form: like the edit form, without what the system fills in."""
+        return form_class(self.schema(), exclude=self.create_excluded)
+
+    def edit_form(self, obj=None):
+        """An edit form filled with the record as its schema presents it."""
+        data = records.editable_data(self.schema.collection, obj)
+        form = self._edit_form_class(request.form if request.method == "POST" else None, **data)
+        if request.method != "POST":
+            form.version.data = str(obj.get("version", ""))
+        return form
+
+    def validate_form(self, form):
+        """Only the CSRF token is checked here: the schema checks the content when saving."""
+        if not is_form_submitted():
+            return False
+        valid = form.validate()
+        if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+            flash(_("This form has expired or did not come from this site. Please try again."), "error")
+        return valid
+
+    def create_model(self, form):
+        """Load the form through the schema and insert it; on refusal show the messages and write nothing."""
+        try:
+            return records.create(self.schema.collection, schema_input(form), actor=current_actor())
+        except records.SaveRefused as refused:
+            self._show_refusal(form, refused)
+            return False
+
+    def update_model(self, form, model):
+        """Load the form through the schema and save it only over the version the user saw."""
+        data = {name: value for name, value in schema_input(form).items() if name != "version"}
+        try:
+            expected = int(form.version.data) if form.version.data else None
+        except ValueError:
+            expected = -1
+        try:
+            records.update(self.schema.collection, model, data, actor=current_actor(), expected_version=expected)
+        except records.SaveRefused as refused:
+            self._show_refusal(form, refused)
+            return False
+        except records.StaleRecord:
+            reload_url = self.get_url(".edit_view", id=str(model["_id"]))
+            flash(
+                Markup(escape(_("Someone else changed this record while you were editing it; nothing was saved."))
+                       + Markup(' <a href="%s">') % reload_url + escape(_("Reload the current version")) + Markup("</a>")),
+                "error",
+            )
+            return False
+        return True
+
+    def _show_refusal(self, form, refused):
+        flash(_("The record was not saved. Please correct the fields marked in red."), "error")
+        for message in attach_errors(form, refused.errors):
+            flash(message, "error")
+
+    def delete_model(self, model):
+        """Delete the record unless others refer to it; then say which."""
+        try:
+            records.delete(self.schema.collection, model, actor=current_actor())
+        except records.DeleteRefused as refused:
+            flash(
+                _("This record cannot be deleted because other records refer to it: %(names)s.",
+                  names="; ".join(refused.referrers)),
+                "error",
+            )
+            return False
+        except records.StaleRecord:
+            flash(_("Someone else changed this record meanwhile; it was not deleted."), "error")
+            return False
+        return True
+
+    # Lists ------------------------------------------------------------
+
+    def scaffold_list_columns(self):
+        return [path for path in self.fields if "." not in path]
+
+    def init_search(self):
+        """Search is on when the schema names searchable fields."""
+        return bool(self.schema.search_fields)
+
+    def search_placeholder(self):
+        return _("Search (accents and case ignored)")
+
+    def get_list(self, page, sort_column, sort_desc, search_term, filters, execute=True, page_size=None):
+        """One page of records, with one query per referenced collection to name them."""
+        query = self._query(search_term, filters)
+        count = self.coll.count_documents(query)
+        sort = self._sort(sort_column, sort_desc)
+        page_size = self.page_size if page_size is None else page_size
+        skip = page * page_size if page and page_size else 0
+        cursor = self.coll.find(query, projection=self._list_projection(), sort=sort, skip=skip, limit=page_size or 0)
+        if not execute:
+            return count, cursor
+        rows = list(cursor)
+        self._prefetch_labels(rows, self.column_list or self.scaffold_list_columns())
+        return count, rows
+
+    def _query(self, search_term, filters):
+        clauses = []
+        for index, _name, value in filters or []:
+            flt = self._filters[index]
+            clauses = flt.apply(clauses, flt.clean(value))
+        if search_term:
+            matched = search.query(search_term)
+            if matched:
+                clauses.append(matched)
+        base = self.get_query()
+        if base:
+            clauses.insert(0, base)
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _sort(self, sort_column, sort_desc):
+        if sort_column:
+            order = [(sort_column, sort_desc)]
+        else:
+            order = self._get_default_order() or []
+        sort = [(column, pymongo.DESCENDING if desc else pymongo.ASCENDING) for column, desc in order]
+        # _id last keeps pages stable when many records share a value.
+        return sort + [("_id", sort[0][1] if sort else pymongo.ASCENDING)]
+
+    def _list_projection(self):
+        columns = self.column_list or self.scaffold_list_columns()
+        return {column.split(".")[0]: 1 for column in columns} | {"version": 1}
+
+    def _prefetch_labels(self, rows, columns):
+        cache = label_cache(self.coll.database)
+        for column in columns:
+            field = self.fields.get(column)
+            for collection, keys in _referenced_keys(field, [_value_at(row, column) for row in rows]):
+                cache.prefetch(collection, keys)
+
+    def _get_filter_groups(self):
+        """Filter choices built for each page, so they follow the database and the language."""
+        if not self._filters:
+            return None
+        groups = {}
+        for index, flt in enumerate(self._filters):
+            options = flt.get_options(self)
+            groups.setdefault(str(flt.name), []).append(
+                {
+                    "index": index,
+                    "arg": self.get_filter_arg(index, flt),
+                    "operation": str(flt.operation()),
+                    "options": [(key, str(label)) for key, label in options] if options else None,
+                    "type": flt.data_type,
+                }
+            )
+        return groups
+
+    # Records ----------------------------------------------------------
+
+    def get_one(self, id):
+        """The record with this id, or None (a malformed id is simply not found)."""
+        try:
+            key = ObjectId(id)
+        except (InvalidId, TypeError):
+            return None
+        doc = self.coll.find_one({"_id": key})
+        if doc is not None:
+            self._prefetch_labels([doc], list(self.fields))
+        return doc
+
+    def _get_field_value(self, model, name):
+        return _value_at(model, name)
+
+def _formatter(path, field):
+    """A list/details formatter showing the value at `path` as a person reads it."""
+
+    def show(view, context, model, name):
+        value = _value_at(model, path)
+        labels = label_cache(view.coll.database)
+        if isinstance(field, sf.NestedList):
+            return table_html(field, value or [], labels)
+        if isinstance(field, sf.Timestamp):
+            return moment(value)
+        return value_text(field, value, labels)
+
+    return show
+
+
+def current_actor():
+    """Who is making the change, as stored in created_by / updated_by."""
+    return "anonymous"
+
+
+def _flatten_fields(schema, prefix=""):
+    """Every loadable field by dotted path: `contact.email`, and `lots` for lists of sub-documents."""
+    flat = {}
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        path = prefix + name
+        if isinstance(field, sf.Nested):
+            flat.update(_flatten_fields(field.schema, path + "."))
+        else:
+            flat[path] = field
+    return flat
+
+
+def _value_at(doc, path):
+    node = doc
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _referenced_keys(field, values):
+    """(collection, keys) pairs for the references held by `values` of one field."""
+    if isinstance(field, sf.Ref):
+        yield field.collection, [value for value in values if value]
+    elif isinstance(field, sf.RefList):
+        yield field.collection, [key for value in values if value for key in value]
+    elif isinstance(field, sf.NestedList):
+        for name, sub in field.inner.schema.fields.items():
+            rows = [row.get(name) for value in values if value for row in value]
+            yield from _referenced_keys(sub, rows)

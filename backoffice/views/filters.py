@@ -1,0 +1,114 @@
+"""List filters over MongoDB documents: by value, by referenced record, by date range.
+
+Values come from the URL, so each filter turns them into plain strings or dates
+before they touch a query: no input can become a query operator.
+"""
+import datetime as dt
+
+from flask import has_request_context
+
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_admin.contrib.pymongo.filters import BasePyMongoFilter
+from flask_admin.model import filters
+
+from backoffice.i18n import _l
+from backoffice.references import label_cache
+
+
+class ChoiceEqual(BasePyMongoFilter):
+    """Records whose field (or list field) holds the chosen value."""
+
+    def __init__(self, column, name, choices):
+        super().__init__(column, name)
+        self.choices = choices
+
+    def get_options(self, view):
+        """The closed list, labelled in the current language."""
+        return [(key, str(label)) for key, label in self.choices.items()]
+
+    def validate(self, value):
+        return value in self.choices
+
+    def apply(self, query, value):
+        query.append({self.column: str(value)})
+        return query
+
+    def operation(self):
+        return admin_lazy_gettext("equals")
+
+
+class RefEqual(BasePyMongoFilter):
+    """Records that refer to the chosen record of another collection."""
+
+    def __init__(self, column, name, collection):
+        super().__init__(column, name)
+        self.collection = collection
+
+    def get_options(self, view):
+        """The records of the (small) referenced collection, read for each page."""
+        if not has_request_context():
+            # Views are built at start-up, when the database may not be reachable yet.
+            return [("", "")]
+        return label_cache(view.coll.database).choices(self.collection)
+
+    def apply(self, query, value):
+        query.append({self.column: str(value)})
+        return query
+
+    def operation(self):
+        return admin_lazy_gettext("equals")
+
+
+def _midnight(day):
+    return dt.datetime(day.year, day.month, day.day)
+
+
+class DateFrom(BasePyMongoFilter, filters.BaseDateFilter):
+    """On or after a day."""
+
+    def __init__(self, column, name):
+        filters.BaseDateFilter.__init__(self, name)
+        self.column = column
+
+    def apply(self, query, value):
+        query.append({self.column: {"$gte": _midnight(value)}})
+        return query
+
+    def operation(self):
+        return _l("from")
+
+
+class DateUntil(BasePyMongoFilter, filters.BaseDateFilter):
+    """On or before a day (the whole day included)."""
+
+    def __init__(self, column, name):
+        filters.BaseDateFilter.__init__(self, name)
+        self.column = column
+
+    def apply(self, query, value):
+        query.append({self.column: {"$lt": _midnight(value) + dt.timedelta(days=1)}})
+        return query
+
+    def operation(self):
+        return _l("until")
+
+
+class DateBetween(BasePyMongoFilter, filters.BaseDateBetweenFilter):
+    """Between two days, both included."""
+
+    def __init__(self, column, name):
+        filters.BaseDateBetweenFilter.__init__(self, name, data_type="daterangepicker")
+        self.column = column
+
+    def apply(self, query, value):
+        start, end = value
+        query.append({self.column: {"$gte": _midnight(start), "$lt": _midnight(end) + dt.timedelta(days=1)}})
+        return query
+
+    def operation(self):
+        return admin_lazy_gettext("between")
+
+
+def date_filters(column, name):
+    """The three ways to narrow a list by a date: from, until, between."""
+    return [DateFrom(column, name), DateUntil(column, name), DateBetween(column, name)]

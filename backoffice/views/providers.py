@@ -1,0 +1,21 @@
+"""The providers list and forms."""
+from backoffice.i18n import _l
+from backoffice.views.base import CollectionView
+from backoffice.views.filters import ChoiceEqual, RefEqual
+from schemas.choices import LANGUAGES, PROVIDER_STATUSES
+from schemas.provider import ProviderSchema
+
+
+class ProviderView(CollectionView):
+    """Providers, by name."""
+
+    schema = ProviderSchema
+    edit_readonly = ("enterprise_number",)
+    column_list = ("name", "enterprise_number", "address.city", "languages", "lots", "status")
+    column_sortable_list = ("name", "enterprise_number", "address.city", "status")
+    column_default_sort = ("name", False)
+    column_filters = [
+        ChoiceEqual("status", _l("Status"), PROVIDER_STATUSES),
+        RefEqual("lots.lot", _l("Lot"), "lots"),
+        ChoiceEqual("languages", _l("Working languages"), LANGUAGES),
+    ]

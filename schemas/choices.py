@@ -1,0 +1,113 @@
+"""Closed lists of values (statuses, types, municipalities) with their translated labels."""
+from flask_babel import LazyString, get_locale
+
+from backoffice.i18n import _l
+
+
+def _bilingual(fr, nl):
+    """A label that reads `fr` in French and `nl` in Dutch (and English)."""
+
+    def pick():
+        locale = get_locale()
+        return fr if locale is not None and locale.language == "fr" else nl
+
+    return LazyString(pick)
+
+
+LANGUAGES = {
+    "fr": _l("French"),
+    "nl": _l("Dutch"),
+    "en": _l("English"),
+}
+
+# The 19 municipalities by NIS code, plus the whole region for region-wide requests.
+MUNICIPALITY_NAMES = {
+    "21001": ("Anderlecht", "Anderlecht"),
+    "21002": ("Auderghem", "Oudergem"),
+    "21003": ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem"),
+    "21004": ("Bruxelles", "Brussel"),
+    "21005": ("Etterbeek", "Etterbeek"),
+    "21006": ("Evere", "Evere"),
+    "21007": ("Forest", "Vorst"),
+    "21008": ("Ganshoren", "Ganshoren"),
+    "21009": ("Ixelles", "Elsene"),
+    "21010": ("Jette", "Jette"),
+    "21011": ("Koekelberg", "Koekelberg"),
+    "21012": ("Molenbeek-Saint-Jean", "Sint-Jans-Molenbeek"),
+    "21013": ("Saint-Gilles", "Sint-Gillis"),
+    "21014": ("Saint-Josse-ten-Noode", "Sint-Joost-ten-Node"),
+    "21015": ("Schaerbeek", "Schaarbeek"),
+    "21016": ("Uccle", "Ukkel"),
+    "21017": ("Watermael-Boitsfort", "Watermaal-Bosvoorde"),
+    "21018": ("Woluwe-Saint-Lambert", "Sint-Lambrechts-Woluwe"),
+    "21019": ("Woluwe-Saint-Pierre", "Sint-Pieters-Woluwe"),
+    "region": ("Toute la Région", "Heel het Gewest"),
+}
+MUNICIPALITIES = {code: _bilingual(fr, nl) for code, (fr, nl) in MUNICIPALITY_NAMES.items()}
+
+ORGANISATION_TYPES = {
+    "regional_administration": _l("Regional administration"),
+    "municipal_administration": _l("Municipal administration"),
+    "public_body": _l("Public body"),
+    "private_organisation": _l("Private organisation"),
+    "citizen_collective": _l("Citizen collective"),
+}
+
+THEMES = {
+    "urban_planning": _l("Urban planning"),
+    "public_space": _l("Public space"),
+    "mobility": _l("Mobility"),
+    "environment": _l("Environment and climate"),
+    "housing": _l("Housing"),
+    "social_cohesion": _l("Social cohesion"),
+    "culture": _l("Culture"),
+    "youth": _l("Youth"),
+    "health": _l("Health"),
+    "economy": _l("Local economy"),
+}
+
+REQUEST_STATUSES = {
+    "received": _l("Received"),
+    "under_review": _l("Under review"),
+    "briefing": _l("Briefing in preparation"),
+    "sent": _l("Sent to providers"),
+    "awarded": _l("Awarded"),
+    "in_progress": _l("In progress"),
+    "closed": _l("Closed"),
+    "ineligible": _l("Ineligible"),
+    "withdrawn": _l("Withdrawn"),
+    "on_hold": _l("On hold"),
+}
+
+ELIGIBILITY_DECISIONS = {
+    "pending": _l("Not decided yet"),
+    "eligible": _l("Eligible"),
+    "ineligible": _l("Not eligible"),
+}
+
+PROVIDER_STATUSES = {
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "left": _l("Left the framework"),
+}
+
+BRIEFING_STATUSES = {
+    "draft": _l("Draft"),
+    "ready": _l("Ready"),
+    "sent": _l("Sent"),
+    "offers_received": _l("Offers received"),
+    "awarded": _l("Awarded"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+
+AWARD_ROUTES = {
+    "cascade": _l("Cascade"),
+    "mini_competition": _l("Mini-competition"),
+}
+
+INVITATION_RESPONSES = {
+    "pending": _l("Awaiting response"),
+    "declined": _l("Declined"),
+    "offer": _l("Offer submitted"),
+}

@@ -1,0 +1,407 @@
+"""Field types shared by every schema, each with translated messages and form metadata.
+
+Every schema field is one of these: they carry the label, help text and choices that
+forms, list columns and CSV headers read, and their messages speak the user's language.
+"""
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from bson.decimal128 import Decimal128
+from marshmallow import ValidationError, fields, validate
+
+from backoffice.i18n import _l
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+# Texts are bounded so no field can swallow a whole document's worth of data.
+SHORT_TEXT = 200
+LONG_TEXT = 5000
+
+
+class Translated:
+    """Mixin: translated default messages, and messages rendered in the request's language."""
+
+    default_error_messages = {
+        "required": _l("This field is required."),
+        "null": _l("This field is required."),
+        "validator_failed": _l("Invalid value."),
+        "invalid": _l("Not a valid value."),
+    }
+
+    def make_error(self, key, **kwargs):
+        """Format a (lazy) message now, so the error holds plain text in the user's language."""
+        message = self.error_messages[key]
+        return ValidationError(str(message).format(**kwargs))
+
+
+def _meta(label, help_text=None, **extra):
+    """The metadata every field carries for forms, columns and exports."""
+    metadata = {"label": label}
+    if help_text is not None:
+        metadata["help"] = help_text
+    metadata.update(extra)
+    return metadata
+
+
+def _length(maximum, minimum=None):
+    return validate.Length(
+        min=minimum,
+        max=maximum,
+        error=_l("Between {min} and {max} characters.") if minimum else _l("At most {max} characters."),
+    )
+
+
+class Text(Translated, fields.String):
+    """A trimmed, length-bounded text; `multiline` texts are edited in a text area."""
+
+    default_error_messages = {"invalid": _l("Not a valid text.")}
+
+    def __init__(self, label, max_length=SHORT_TEXT, multiline=False, help_text=None, **kwargs):
+        validators = [_length(max_length)] + list(kwargs.pop("validate", []))
+        metadata = _meta(label, help_text, max_length=max_length, multiline=multiline)
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(validate=validators, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and self.required:
+            raise self.make_error("required")
+        return text
+
+
+class Choice(Translated, fields.String):
+    """One value out of a closed list whose labels are translated."""
+
+    default_error_messages = {"invalid": _l("Not a valid choice.")}
+
+    def __init__(self, label, choices, help_text=None, **kwargs):
+        self.choices = choices
+        one_of = validate.OneOf(list(choices), error=_l("Not a valid choice."))
+        super().__init__(validate=one_of, metadata=_meta(label, help_text, choices=choices), **kwargs)
+
+
+class ChoiceList(Translated, fields.List):
+    """Several distinct values out of a closed list."""
+
+    default_error_messages = {"invalid": _l("Not a valid list.")}
+
+    def __init__(self, label, choices, help_text=None, min_items=0, **kwargs):
+        self.choices = choices
+        super().__init__(
+            Choice(label, choices),
+            validate=_distinct(min_items),
+            metadata=_meta(label, help_text, choices=choices, many=True),
+            **kwargs,
+        )
+
+
+def _distinct(min_items):
+    def check(values):
+        if len(values) < min_items:
+            raise ValidationError(str(_l("Choose at least one.")))
+        if len(set(values)) != len(values):
+            raise ValidationError(str(_l("The same value is chosen twice.")))
+
+    return check
+
+
+class Ref(Translated, fields.String):
+    """The natural key of a record in another collection; existence is checked by the schema."""
+
+    default_error_messages = {"invalid": _l("Not a valid choice.")}
+
+    def __init__(self, label, collection, help_text=None, **kwargs):
+        self.collection = collection
+        super().__init__(
+            validate=_length(40),
+            metadata=_meta(label, help_text, ref=collection),
+            **kwargs,
+        )
+
+
+class RefList(Translated, fields.List):
+    """Several distinct natural keys of records in another collection."""
+
+    default_error_messages = {"invalid": _l("Not a valid list.")}
+
+    def __init__(self, label, collection, help_text=None, min_items=0, **kwargs):
+        self.collection = collection
+        super().__init__(
+            Ref(label, collection),
+            validate=_distinct(min_items),
+            metadata=_meta(label, help_text, ref=collection, many=True),
+            **kwargs,
+        )
+
+
+class Email(Translated, fields.String):
+    """An e-mail address, stored in lower case."""
+
+    def __init__(self, label, help_text=None, **kwargs):
+        checks = [_length(254), validate.Email(error=_l("Not a valid e-mail address."))]
+        super().__init__(validate=checks, metadata=_meta(label, help_text, input_type="email"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+class Url(Translated, fields.String):
+    """A web address; only http and https, so no `javascript:` link reaches a page."""
+
+    def __init__(self, label, help_text=None, **kwargs):
+        checks = [
+            _length(500),
+            validate.URL(
+                schemes={"http", "https"},
+                require_tld=True,
+                error=_l("Not a valid web address (it starts with https://)."),
+            ),
+        ]
+        super().__init__(validate=checks, metadata=_meta(label, help_text, input_type="url"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Phone(Translated, fields.String):
+    """A Belgian phone number, stored in international form (+3222345678)."""
+
+    default_error_messages = {
+        "invalid": _l("Not a valid Belgian phone number (for example 02 123 45 67 or 0470 12 34 56)."),
+    }
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text, input_type="tel"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = re.sub(r"[\s./()\-]", "", str(value))
+        for prefix in ("+32", "0032", "0"):
+            if raw.startswith(prefix):
+                national = raw[len(prefix):]
+                break
+        else:
+            raise self.make_error("invalid")
+        # Landlines have 8 digits after the 0, mobiles (04..) have 9.
+        mobile = national.startswith("4")
+        if not national.isdigit() or national.startswith("0") or len(national) != (9 if mobile else 8):
+            raise self.make_error("invalid")
+        return "+32" + national
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return format_phone(value)
+
+
+def format_phone(value):
+    """Show +3222345678 as 02 234 56 78 and +32470123456 as 0470 12 34 56."""
+    if not value or not value.startswith("+32"):
+        return value
+    national = "0" + value[3:]
+    if len(national) == 10:
+        return f"{national[:4]} {national[4:6]} {national[6:8]} {national[8:]}"
+    if national[:2] in ("02", "03", "04", "09"):
+        return f"{national[:2]} {national[2:5]} {national[5:7]} {national[7:]}"
+    return f"{national[:3]} {national[3:5]} {national[5:7]} {national[7:]}"
+
+
+class EnterpriseNumber(Translated, fields.String):
+    """A Belgian enterprise (BCE/KBO) number: ten digits stored, shown as 0123.456.789."""
+
+    default_error_messages = {
+        "length": _l("An enterprise number has 10 digits, for example 0123.456.749."),
+        "digits": _l("An enterprise number holds only digits (and dots)."),
+        "first_digit": _l("An enterprise number starts with 0 or 1."),
+        "checksum": _l("This enterprise number does not exist: its check digits are wrong."),
+    }
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text, placeholder="0123.456.749"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = re.sub(r"[\s.\-/]", "", str(value)).upper()
+        if number.startswith("BE"):
+            number = number[2:]
+        if not number.isdigit():
+            raise self.make_error("digits")
+        if len(number) != 10:
+            raise self.make_error("length")
+        if number[0] not in "01":
+            raise self.make_error("first_digit")
+        if 97 - int(number[:8]) % 97 != int(number[8:]):
+            raise self.make_error("checksum")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return format_enterprise_number(value)
+
+
+def format_enterprise_number(value):
+    """Show 0123456749 as 0123.456.749."""
+    if not value or len(value) != 10:
+        return value
+    return f"{value[:4]}.{value[4:7]}.{value[7:]}"
+
+
+class Money(Translated, fields.Field):
+    """An amount in euro, stored as integer cents; floats are refused so no cent is lost."""
+
+    default_error_messages = {
+        "invalid": _l("Not a valid amount (for example 12500 or 12500,50)."),
+        "precision": _l("At most two decimals (cents)."),
+        "negative": _l("An amount cannot be negative."),
+        "too_large": _l("This amount is too large."),
+    }
+    LIMIT_CENTS = 10**13
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text, money=True), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or isinstance(value, float):
+            raise self.make_error("invalid")
+        if isinstance(value, Decimal128):
+            value = value.to_decimal()
+        if isinstance(value, str):
+            value = _parse_decimal(value)
+            if value is None:
+                raise self.make_error("invalid")
+        if not isinstance(value, (int, Decimal)):
+            raise self.make_error("invalid")
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise self.make_error("invalid")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise self.make_error("precision")
+        if amount < 0:
+            raise self.make_error("negative")
+        cents = int(amount * 100)
+        if cents >= self.LIMIT_CENTS:
+            raise self.make_error("too_large")
+        return cents
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return str((Decimal(value) / 100).quantize(Decimal("0.01")))
+
+
+def _parse_decimal(text):
+    """Read `12500`, `12 500,50`, `12.500,50` or `12500.50` as a Decimal; None when unreadable."""
+    text = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    if "," in text and "." in text:
+        # Whichever comes last separates the cents; the other groups thousands.
+        thousands = "." if text.rfind(",") > text.rfind(".") else ","
+        text = text.replace(thousands, "")
+    text = text.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+class Date(Translated, fields.Date):
+    """A calendar day, stored as midnight UTC because BSON has no date-only type."""
+
+    default_error_messages = {"invalid": _l("Not a valid date (YYYY-MM-DD)."), "format": _l("Not a valid date.")}
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text, input_type="date"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            day = value
+        else:
+            day = super()._deserialize(value, attr, data, **kwargs)
+        return dt.datetime(day.year, day.month, day.day)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class LocalDateTime(Translated, fields.Field):
+    """A moment typed in Brussels time (2026-12-15T12:00), stored as naive UTC."""
+
+    default_error_messages = {"invalid": _l("Not a valid date and time (YYYY-MM-DD HH:MM).")}
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text, input_type="datetime-local"), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dt.datetime):
+            moment = value
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                raise self.make_error("invalid") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BRUSSELS)
+        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        local = value.replace(tzinfo=dt.timezone.utc).astimezone(BRUSSELS)
+        return local.strftime("%Y-%m-%dT%H:%M")
+
+
+class Integer(Translated, fields.Integer):
+    """A whole number within bounds."""
+
+    default_error_messages = {"invalid": _l("Not a valid whole number.")}
+
+    def __init__(self, label, minimum=None, maximum=None, help_text=None, **kwargs):
+        bounds = validate.Range(min=minimum, max=maximum, error=_l("Must be between {min} and {max}."))
+        super().__init__(strict=False, validate=bounds, metadata=_meta(label, help_text), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Boolean(Translated, fields.Boolean):
+    """Yes or no."""
+
+    default_error_messages = {"invalid": _l("Not a valid yes/no value.")}
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(metadata=_meta(label, help_text), **kwargs)
+
+
+class Nested(Translated, fields.Nested):
+    """A sub-document (a contact, an address) edited as a group of fields."""
+
+    default_error_messages = {"type": _l("Invalid input type.")}
+
+    def __init__(self, label, schema, help_text=None, **kwargs):
+        super().__init__(schema, metadata=_meta(label, help_text), **kwargs)
+
+
+class NestedList(Translated, fields.List):
+    """A list of sub-documents (a provider's lots, a briefing's invitations)."""
+
+    default_error_messages = {"invalid": _l("Not a valid list.")}
+
+    def __init__(self, label, schema, help_text=None, max_items=100, **kwargs):
+        too_many = validate.Length(max=max_items, error=_l("At most {max} lines."))
+        super().__init__(
+            Nested(label, schema),
+            validate=too_many,
+            metadata=_meta(label, help_text, many=True),
+            **kwargs,
+        )
+
+
+class Timestamp(fields.DateTime):
+    """A moment set by the system (created_at, updated_at), never typed by a user."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(dump_only=True, metadata=_meta(label), **kwargs)

@@ -1,0 +1,136 @@
+"""Fixtures: an app per database engine, a signed-in-like client, and record factories.
+
+Without MONGO_URI every database test runs on mongomock and on the embedded
+tinymongo store; with MONGO_URI it runs on that real MongoDB (a throw-away database).
+"""
+import os
+import re
+import uuid
+from html import unescape
+
+import pytest
+
+from backoffice import create_app, db, records
+
+ENGINES = ["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock", "tinymongo"]
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """The database engine under test."""
+    return request.param
+
+
+@pytest.fixture
+def app(engine, tmp_path):
+    """An app on a fresh, empty database of the engine under test."""
+    config = {
+        "TESTING": True,
+        "DATABASE_ENGINE": engine,
+        "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
+        "SECRET_KEY": "test-secret",
+    }
+    if engine == "mongodb":
+        config["MONGO_URI"] = os.environ["MONGO_URI"]
+        config["MONGO_DBNAME"] = f"backoffice_test_{uuid.uuid4().hex[:12]}"
+    app = create_app(config)
+    yield app
+    if engine == "mongodb":
+        db.get_db(app).client.drop_database(config["MONGO_DBNAME"])
+    db.close(app)
+
+
+@pytest.fixture
+def database(app):
+    """The app's database, for reading what was stored."""
+    return db.get_db(app)
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client; `client.form_post(url, data)` posts with the page's CSRF token."""
+    test_client = app.test_client()
+
+    def form_post(url, data, form_url=None, **kwargs):
+        page = test_client.get(form_url or url)
+        data = dict(data)
+        data["csrf_token"] = csrf_token(page.get_data(as_text=True))
+        return test_client.post(url, data=data, **kwargs)
+
+    test_client.form_post = form_post
+    return test_client
+
+
+def csrf_token(html):
+    """The CSRF token of the first form on a page."""
+    match = CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def cells(html, column):
+    """The texts of one column of a list page, top to bottom, as a person reads them."""
+    pattern = re.compile(rf'<td class="col-{re.escape(column)}">(.*?)</td>', re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in pattern.findall(html)]
+
+
+@pytest.fixture
+def runner(app):
+    """Runs the app's CLI commands."""
+    return app.test_cli_runner()
+
+
+def _merge(base, overrides):
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+LOT = {"code": "L1", "name_fr": "Mission globale de A à Z", "name_nl": "Globale opdracht van A tot Z"}
+PROVIDER = {
+    "name": "Agora Participation scrl",
+    "enterprise_number": "0123.456.749",
+    "languages": ["fr", "nl"],
+    "lots": [{"lot": "L1", "rank": 1}],
+    "contact": {"name": "Léa Fictive", "email": "lea@agora.example", "phone": "02 512 34 56"},
+}
+REQUEST = {
+    "received_on": "2026-11-02",
+    "organisation": {"name": "Commune d'Ixelles", "type": "municipal_administration"},
+    "municipality": "21009",
+    "contact": {"name": "Marie Exemple", "email": "marie@ixelles.example", "language": "fr"},
+    "project_title": "Réaménagement de l'École du Parc",
+    "lots": ["L1"],
+    "estimated_budget": "25000",
+}
+BRIEFING = {"lots": ["L1"], "language": "fr", "budget_max": "20000"}
+
+
+@pytest.fixture
+def make(app):
+    """Factories that store valid records through the schemas: `make.lot(code="L2")`."""
+
+    class Make:
+        def _create(self, collection, base, overrides):
+            with app.test_request_context():
+                return records.create(collection, _merge(base, overrides), actor="factory")
+
+        def lot(self, **overrides):
+            return self._create("lots", LOT, overrides)
+
+        def provider(self, **overrides):
+            return self._create("providers", PROVIDER, overrides)
+
+        def request(self, **overrides):
+            return self._create("requests", REQUEST, overrides)
+
+        def briefing(self, **overrides):
+            return self._create("briefings", BRIEFING, overrides)
+
+    return Make()
