@@ -4,13 +4,14 @@ The form only carries text to the schema: it has no validators of its own (but t
 CSRF token), so a field's rules live once, in `schemas/`. Required fields are marked
 for the eye and the browser; the schema still decides.
 """
-from flask_admin.form import SecureForm
 from flask_admin.form.widgets import Select2Widget
+from flask_wtf import FlaskForm
 from flask_admin.model.fields import InlineFieldList, InlineFormField
 from wtforms import fields as wtf
 from wtforms import validators as wtv
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import Form
+from wtforms.utils import unset_value
 
 from backoffice.db import get_db
 from backoffice.i18n import _l
@@ -27,7 +28,41 @@ class SchemaRequired(wtv.InputRequired):
         return None
 
 
-def form_class(schema, exclude=(), readonly=(), base=SecureForm):
+class RefField(wtf.SelectField):
+    """A select of records of another collection that always offers the record already chosen."""
+
+    def __init__(self, *args, collection, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+        self.collection = collection
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        _keep_chosen(self, [self.data])
+
+
+class RefMultipleField(wtf.SelectMultipleField):
+    """A multi-select of records of another collection that always offers those already chosen."""
+
+    def __init__(self, *args, collection, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+        self.collection = collection
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        _keep_chosen(self, self.data or [])
+
+
+def _keep_chosen(field, keys):
+    # The select only offers choosable records (open requests, active providers); a closed
+    # request already chosen must still show, or saving the form would silently drop it.
+    offered = {choice.value for choice in field.choices}
+    labels = label_cache(get_db())
+    for key in keys:
+        if key and key not in offered:
+            field.choices.append(SelectChoice(key, labels.get(field.collection, key)))
+
+
+def form_class(schema, exclude=(), readonly=(), base=FlaskForm):
     """Build a form class with one field per loadable schema field, in declaration order."""
     attrs = {}
     for name, field in schema.fields.items():
@@ -56,10 +91,17 @@ def _form_field(field, readonly=False, marks_required=True):
         many = isinstance(field, sf.RefList)
         choices = _reference_choices(collection, many)
         if many:
-            return wtf.SelectMultipleField(
-                choices=choices, validate_choice=False, widget=Select2Widget(multiple=True), validators=validators, render_kw=render_kw, **kwargs
+            return RefMultipleField(
+                choices=choices,
+                collection=collection,
+                widget=Select2Widget(multiple=True),
+                validators=validators,
+                render_kw=render_kw,
+                **kwargs,
             )
-        return wtf.SelectField(choices=choices, validate_choice=False, widget=Select2Widget(), validators=validators, render_kw=render_kw, **kwargs)
+        return RefField(
+            choices=choices, collection=collection, widget=Select2Widget(), validators=validators, render_kw=render_kw, **kwargs
+        )
     if isinstance(field, sf.ChoiceList):
         choices = _choices(field.choices)
         return wtf.SelectMultipleField(

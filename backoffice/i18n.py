@@ -1,5 +1,5 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
-from flask import request, session
+from flask import g, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 
 # French first: it is the default when nothing else decides.
@@ -12,7 +12,9 @@ __all__ = ["LANGUAGES", "_", "_l", "ngettext", "current_language", "init_app"]
 
 
 def select_locale():
-    """Pick the user's remembered choice, then Accept-Language, then French."""
+    """Pick the user's remembered choice, then Accept-Language, then French (also outside requests)."""
+    if not has_request_context():
+        return g.get("cli_language", DEFAULT_LANGUAGE)
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

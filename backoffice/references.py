@@ -100,6 +100,14 @@ def referrers(db, collection, doc, limit=5):
     return found
 
 
+# Select lists offer the records that can still be chosen; a record that is already chosen
+# is added back by the form, so editing never loses it.
+CHOOSABLE = {
+    "requests": {"status": {"$nin": ["closed", "withdrawn", "ineligible"]}},
+    "providers": {"status": "active"},
+}
+CHOICES_LIMIT = 1000
+
 COLLECTION_NAMES = {
     "lots": _l("Lot"),
     "providers": _l("Provider"),
@@ -133,10 +141,12 @@ class LabelCache:
         self.prefetch(collection, [key])
         return self.labels[collection].get(key, "")
 
-    def choices(self, collection):
-        """All records of a small collection as (key, name) pairs, for select lists."""
+    def choices(self, collection, everything=False):
+        """The choosable records of a collection as (key, name) pairs, for select lists and filters."""
         key_field = SCHEMAS[collection].natural_key
-        docs = self.db[collection].find({}, LABEL_FIELDS[collection]).sort(key_field, 1)
+        query = {} if everything else CHOOSABLE.get(collection, {})
+        direction = -1 if collection == "requests" else 1
+        docs = self.db[collection].find(query, LABEL_FIELDS[collection]).sort(key_field, direction).limit(CHOICES_LIMIT)
         pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
         self.labels.setdefault(collection, {}).update(pairs)
         return pairs

@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marshmallow import ValidationError
+
 from backoffice import records
 from backoffice.references import DatabaseReferences
 from schemas.registry import SCHEMAS
@@ -80,7 +82,7 @@ def validate_fixtures(db, fixtures, reset=False):
         file_name = f"seeds/{collection}.json"
         loaded[collection] = []
         for index, item in enumerate(fixtures.get(collection, [])):
-            previous = None if reset else db[collection].find_one({key: item.get(key)}) if item.get(key) else None
+            previous = None if reset else _stored(db, collection, item)
             try:
                 doc = records.validate(collection, item, previous=previous, db=db, refs=refs, today_rules=False)
             except records.SaveRefused as refused:
@@ -95,6 +97,16 @@ def validate_fixtures(db, fixtures, reset=False):
             pending[collection][doc[key]] = doc
             loaded[collection].append(doc)
     return loaded, errors
+
+
+def _stored(db, collection, item):
+    """The stored record with the same natural key as a fixture (keys compared in stored form)."""
+    field = SCHEMAS[collection]().fields[SCHEMAS[collection].natural_key]
+    try:
+        key = field.deserialize(item.get(SCHEMAS[collection].natural_key))
+    except ValidationError:
+        return None  # the schema will name the problem
+    return db[collection].find_one({field.name: key}) if key else None
 
 
 def _walk(errors, prefix=""):

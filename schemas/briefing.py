@@ -3,7 +3,7 @@ import datetime as dt
 
 from marshmallow import ValidationError, validate, validates_schema
 
-from backoffice.i18n import _l
+from flask_babel import lazy_gettext as _l
 from schemas.base import CollectionSchema, StrictSchema, _put
 from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, LANGUAGES
 from schemas.fields import (
@@ -49,6 +49,8 @@ class InvitationSchema(StrictSchema):
             raise ValidationError({"offer_amount": [str(_l("An offer needs its amount."))]})
         if data.get("response") != "offer" and data.get("offer_amount") is not None:
             raise ValidationError({"offer_amount": [str(_l("Only an offer has an amount."))]})
+        if data.get("response") != "offer" and data.get("score") is not None:
+            raise ValidationError({"score": [str(_l("Only an offer is scored."))]})
 
 
 class BriefingSchema(CollectionSchema):
@@ -117,10 +119,13 @@ class BriefingSchema(CollectionSchema):
         if self.today_rules and newly_sent and data.get("offer_deadline"):
             if data["offer_deadline"] <= dt.datetime.now(dt.timezone.utc).replace(tzinfo=None):
                 _put(errors, ("offer_deadline",), str(_l("The offer deadline must be in the future when the briefing is sent.")))
-        if status == "awarded":
+        if status in ("awarded", "closed"):
             for name in ("awarded_provider", "awarded_amount", "awarded_on"):
                 if data.get(name) is None:
                     _put(errors, (name,), str(_l("An awarded briefing names its provider, amount and date.")))
-        invited = {item["provider"] for item in data.get("invitations", [])}
-        if data.get("awarded_provider") and data["awarded_provider"] not in invited:
-            _put(errors, ("awarded_provider",), str(_l("The awarded provider must have been invited.")))
+        offers = {item["provider"] for item in data.get("invitations", []) if item.get("response") == "offer"}
+        if data.get("awarded_provider") and data["awarded_provider"] not in offers:
+            _put(errors, ("awarded_provider",), str(_l("The awarded provider must have been invited and made an offer.")))
+        deadline, awarded_on = data.get("offer_deadline"), data.get("awarded_on")
+        if deadline and awarded_on and awarded_on.date() < deadline.date():
+            _put(errors, ("awarded_on",), str(_l("Nothing is awarded before the offer deadline.")))

@@ -1,7 +1,7 @@
 """Closed lists of values (statuses, types, municipalities) with their translated labels."""
 from flask_babel import LazyString, get_locale
 
-from backoffice.i18n import _l
+from flask_babel import lazy_gettext as _l
 
 
 def _bilingual(fr, nl):

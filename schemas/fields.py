@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bson.decimal128 import Decimal128
 from marshmallow import ValidationError, fields, validate
 
-from backoffice.i18n import _l
+from flask_babel import lazy_gettext as _l
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -248,7 +248,7 @@ class Money(Translated, fields.Field):
 
     default_error_messages = {
         "invalid": _l("Not a valid amount (for example 12500 or 12500,50)."),
-        "precision": _l("At most two decimals (cents)."),
+        "precision": _l("At most two decimals (cents); for thousands write 12500 or 12.500."),
         "negative": _l("An amount cannot be negative."),
         "too_large": _l("This amount is too large."),
     }
@@ -271,7 +271,7 @@ class Money(Translated, fields.Field):
         amount = Decimal(value)
         if not amount.is_finite():
             raise self.make_error("invalid")
-        if amount != amount.quantize(Decimal("0.01")):
+        if _decimals(amount) > 2:
             raise self.make_error("precision")
         if amount < 0:
             raise self.make_error("negative")
@@ -286,20 +286,29 @@ class Money(Translated, fields.Field):
         return str((Decimal(value) / 100).quantize(Decimal("0.01")))
 
 
+def _decimals(value):
+    """How many decimals were written (12,500 has three, even though it equals 12,5)."""
+    exponent = Decimal(value).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def _parse_decimal(text):
-    """Read `12500`, `12 500,50`, `12.500,50` or `12500.50` as a Decimal; None when unreadable."""
+    """Read `12500`, `12 500,50`, `12.500,50`, `12.500` or `12500.50` as a Decimal; None when unreadable.
+
+    Belgian writing groups thousands with dots and writes cents after a comma; a dot
+    followed by groups of exactly three digits is therefore read as thousands.
+    """
     text = re.sub(r"[\s\u00a0\u202f€]", "", text)
     if "," in text and "." in text:
         # Whichever comes last separates the cents; the other groups thousands.
         thousands = "." if text.rfind(",") > text.rfind(".") else ","
         text = text.replace(thousands, "")
+    elif re.fullmatch(r"[1-9]\d{0,2}([.,]\d{3}){2,}", text) or re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
+        text = re.sub(r"[.,]", "", text)
     text = text.replace(",", ".")
     if not re.fullmatch(r"\d+(\.\d+)?", text):
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    return Decimal(text)
 
 
 class Date(Translated, fields.Date):

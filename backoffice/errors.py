@@ -1,0 +1,51 @@
+"""Error pages in the user's language, with no internals: no stack trace, host name or exception text."""
+import logging
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from pymongo.errors import PyMongoError
+from werkzeug.exceptions import HTTPException
+
+from backoffice.i18n import _
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood."),
+    403: lambda: _("You do not have the right to see this page or do this action."),
+    404: lambda: _("This page does not exist."),
+    405: lambda: _("This action is not possible here."),
+    429: lambda: _("Too many attempts. Please wait a few minutes and try again."),
+    500: lambda: _("Something went wrong on our side. The team has been told; please try again later."),
+    503: lambda: _("The database cannot be reached right now. Please try again in a few minutes."),
+}
+
+
+def error_page(status, message=None):
+    """Render the error page for `status` with a message a person can act on."""
+    text = message or MESSAGES.get(status, MESSAGES[500])()
+    return render_template("error.html", status=status, message=text), status
+
+
+def init_app(app):
+    """CSRF protection on every POST, and readable error pages for every failure."""
+    csrf.init_app(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return error_page(400, _("This form has expired or did not come from this site; nothing was saved. Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return error_page(error.code if error.code in MESSAGES else 500 if error.code >= 500 else error.code)
+
+    @app.errorhandler(PyMongoError)
+    def database_error(error):
+        log.exception("database error")
+        return error_page(503)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unexpected error")
+        return error_page(500)
