@@ -1,7 +1,7 @@
 """The back-office of the Brussels participation purchasing centre."""
 from flask import Flask, jsonify, redirect, url_for
 
-from backoffice import admin, cli, config, db, errors, i18n
+from backoffice import admin, auth, cli, config, db, errors, i18n, security
 
 
 def create_app(test_config=None):
@@ -9,8 +9,10 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_path=str(config.ROOT / "instance"))
     app.config.update(config.load(test_config))
     i18n.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     db.init_app(app)
+    auth.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
     configure_routes(app)

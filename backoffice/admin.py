@@ -2,17 +2,27 @@
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 
+from backoffice.auth import READERS, allowed, require
 from backoffice.db import get_db
+from backoffice.security import csp_nonce
 from backoffice.i18n import _l
+from backoffice.views.audit import AuditView
 from backoffice.views.briefings import BriefingView
 from backoffice.views.lots import LotView
 from backoffice.views.providers import ProviderView
 from backoffice.views.requests import RequestView
+from backoffice.views.users import UserView
 from schemas.choices import REQUEST_STATUSES
 
 
 class HomeView(AdminIndexView):
     """The landing page: how many records of each kind, and requests by status."""
+
+    def _handle_view(self, name, **kwargs):
+        return require(READERS)
+
+    def is_accessible(self):
+        return allowed(READERS)
 
     @expose("/")
     def index(self):
@@ -29,10 +39,13 @@ def init_app(app):
         name=_l("Participation purchasing centre"),
         index_view=HomeView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     db = get_db(app)
     admin.add_view(RequestView(db, _l("Requests"), "requests"))
     admin.add_view(BriefingView(db, _l("Briefings"), "briefings"))
     admin.add_view(ProviderView(db, _l("Providers"), "providers"))
     admin.add_view(LotView(db, _l("Lots"), "lots"))
+    admin.add_view(UserView(db, _l("Users"), "users", category=_l("Administration")))
+    admin.add_view(AuditView(db["audit"], _l("Audit trail"), endpoint="audit", url="audit", category=_l("Administration")))
     return admin

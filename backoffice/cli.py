@@ -1,12 +1,16 @@
 """Command-line commands: thin wrappers over the operations modules."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from backoffice import seeding
+from backoffice import records, seeding, users
 from backoffice.db import get_db
+from backoffice.i18n import LANGUAGES
+from schemas.user import ROLES
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--reset", is_flag=True, help="Empty the collections first.")
 @click.option("--if-empty", is_flag=True, help="Only seed a database that holds no record yet.")
 def seed_command(reset, if_empty):
@@ -27,6 +31,46 @@ def seed_command(reset, if_empty):
         )
 
 
+@click.group("users")
+def users_group():
+    """Manage the people who may sign in."""
+
+
+@users_group.command("create")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True, help="What the user may do.")
+@click.option("--name", help="Full name (defaults to the part of the e-mail before @).")
+@click.option("--language", type=click.Choice(LANGUAGES), default="fr", show_default=True)
+def create_user_command(email, role, name, language):
+    """Create a user; the password comes from a prompt (or stdin), never from the command line."""
+    password = _read_password()
+    try:
+        users.create_user(get_db(), email, role, password, name=name, language=language, actor="cli")
+    except records.SaveRefused as refused:
+        for field, messages in refused.errors.items():
+            click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
+        raise click.ClickException("The user was not created.") from None
+    click.echo(f"User {email.lower()} created with the role {role}.")
+
+
+def _read_password():
+    # A password in the arguments would end up in the shell history and the process list.
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return stdin.readline().rstrip("\r\n")
+
+
+@users_group.command("list")
+@with_appcontext
+def list_users_command():
+    """List the users with their role and whether they may sign in."""
+    for doc in get_db()["users"].find({}, {"email": 1, "role": 1, "active": 1}).sort("email", 1):
+        click.echo(f"{doc['email']}\t{doc['role']}\t{'active' if doc.get('active', True) else 'inactive'}")
+
+
 def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(seed_command)
+    app.cli.add_command(users_group)

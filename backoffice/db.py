@@ -14,6 +14,9 @@ DEFAULT_DBNAME = "backoffice"
 # Every index is ascending: the embedded store supports no other, and MongoDB reads
 # an ascending index backwards for descending sorts.
 INDEXES = {
+    "users": [("email", {"unique": True}), ("role", {}), ("search_terms", {})],
+    "audit": [([("collection", ASCENDING), ("record", ASCENDING), ("at", ASCENDING)], {}), ("at", {}), ("actor", {}), ("action", {})],
+    "login_failures": [([("key", ASCENDING), ("at", ASCENDING)], {})],
     "lots": [("code", {"unique": True}), ("active", {})],
     "providers": [
         ("enterprise_number", {"unique": True}),

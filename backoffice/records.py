@@ -3,16 +3,16 @@
 Each write validates with the collection's schema, stamps who and when, keeps the
 search terms up to date, and edits only the version that the user saw (no lost updates).
 """
-import datetime as dt
-
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from backoffice import audit
 from backoffice import db as database
+from backoffice.clock import now
 from backoffice import search
 from backoffice.i18n import _l
 from backoffice.references import DatabaseReferences, referrers
-from schemas.registry import SCHEMAS
+from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 # Collections whose records get a yearly reference such as REQ-2026-0042.
 REFERENCE_PREFIXES = {"requests": "REQ", "briefings": "BRF"}
@@ -37,11 +37,6 @@ class DeleteRefused(Exception):
     def __init__(self, referrers):
         super().__init__("delete refused")
         self.referrers = referrers
-
-
-def now():
-    """The current moment as naive UTC, the way BSON stores it."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def validate(collection, data, previous=None, db=None, refs=None, today_rules=True):
@@ -79,7 +74,7 @@ def insert_valid(collection, doc, actor, db):
     doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
     prefix = REFERENCE_PREFIXES.get(collection)
     if prefix and not doc.get("reference"):
-        return _insert_with_new_reference(collection, prefix, doc, db)
+        return _insert_with_new_reference(collection, prefix, doc, actor, db)
     try:
         db[collection].insert_one(doc)
     except DuplicateKeyError:
@@ -87,10 +82,16 @@ def insert_valid(collection, doc, actor, db):
     if prefix:
         year, number = doc["reference"].split("-")[1:]
         database.raise_sequence(f"{collection}-{year}", int(number), db)
+    _audit_create(collection, doc, actor, db)
     return doc
 
 
-def _insert_with_new_reference(collection, prefix, doc, db):
+def _audit_create(collection, doc, actor, db):
+    changes = audit.changes_between({}, doc, SCHEMAS[collection]().load_fields)
+    audit.record(db, "create", actor, collection, doc, changes)
+
+
+def _insert_with_new_reference(collection, prefix, doc, actor, db):
     year = now().year
     # The counter is atomic; the retry only covers records loaded with numbers the counter never gave.
     for _attempt in range(50):
@@ -99,11 +100,13 @@ def _insert_with_new_reference(collection, prefix, doc, db):
         doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
         try:
             db[collection].insert_one(doc)
-            return doc
         except DuplicateKeyError:
             doc.pop("_id", None)
             if db[collection].find_one({"reference": doc["reference"]}, {"_id": 1}) is None:
                 raise SaveRefused(_duplicate_messages(collection)) from None
+            continue
+        _audit_create(collection, doc, actor, db)
+        return doc
     raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
 
 
@@ -139,6 +142,10 @@ def update_valid(collection, previous, doc, actor, expected_version, db):
         raise SaveRefused(_duplicate_messages(collection)) from None
     if result.matched_count != 1:
         raise StaleRecord()
+    changes = audit.changes_between(previous, doc, SCHEMAS[collection]().load_fields)
+    if changes:
+        action = "status_change" if any(change["field"] == "status" for change in changes) else "update"
+        audit.record(db, action, actor, collection, previous, changes)
 
 
 def delete(collection, doc, actor, db=None):
@@ -150,6 +157,7 @@ def delete(collection, doc, actor, db=None):
     result = db[collection].delete_one({"_id": doc["_id"], "version": doc.get("version")})
     if result.deleted_count != 1:
         raise StaleRecord()
+    audit.record(db, "delete", actor, collection, doc, audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields))
 
 
 def editable_data(collection, doc):

@@ -7,7 +7,7 @@ from flask import g
 
 from backoffice.i18n import _l, current_language
 from schemas.fields import Nested, NestedList, Ref, RefList
-from schemas.registry import SCHEMAS
+from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 # What a person sees for a record of each collection, built from these fields.
 LABEL_FIELDS = {
@@ -15,6 +15,7 @@ LABEL_FIELDS = {
     "providers": ("name", "enterprise_number"),
     "requests": ("reference", "project_title"),
     "briefings": ("reference",),
+    "users": ("email", "name"),
 }
 
 
@@ -113,6 +114,7 @@ COLLECTION_NAMES = {
     "providers": _l("Provider"),
     "requests": _l("Request"),
     "briefings": _l("Briefing"),
+    "users": _l("User"),
 }
 
 

@@ -115,10 +115,15 @@ class BriefingSchema(CollectionSchema):
         status = data.get("status")
         if status in SENT_STATUSES and not data.get("offer_deadline"):
             _put(errors, ("offer_deadline",), str(_l("A briefing that is sent needs an offer deadline.")))
-        newly_sent = status == "sent" and (self.previous or {}).get("status") != "sent"
-        if self.today_rules and newly_sent and data.get("offer_deadline"):
-            if data["offer_deadline"] <= dt.datetime.now(dt.timezone.utc).replace(tzinfo=None):
+        # Rules on today's date apply at the moment of the action, not to history re-saved later.
+        before = (self.previous or {}).get("status")
+        deadline = data.get("offer_deadline")
+        today = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        if self.today_rules and deadline and status != before:
+            if status == "sent" and deadline <= today:
                 _put(errors, ("offer_deadline",), str(_l("The offer deadline must be in the future when the briefing is sent.")))
+            if status == "awarded" and deadline > today:
+                _put(errors, ("status",), str(_l("Nothing is awarded before the offer deadline.")))
         if status in ("awarded", "closed"):
             for name in ("awarded_provider", "awarded_amount", "awarded_on"):
                 if data.get(name) is None:

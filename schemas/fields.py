@@ -58,8 +58,8 @@ class Text(Translated, fields.String):
 
     default_error_messages = {"invalid": _l("Not a valid text.")}
 
-    def __init__(self, label, max_length=SHORT_TEXT, multiline=False, help_text=None, **kwargs):
-        validators = [_length(max_length)] + list(kwargs.pop("validate", []))
+    def __init__(self, label, max_length=SHORT_TEXT, multiline=False, help_text=None, min_length=None, **kwargs):
+        validators = [_length(max_length, min_length)] + list(kwargs.pop("validate", []))
         metadata = _meta(label, help_text, max_length=max_length, multiline=multiline)
         metadata.update(kwargs.pop("metadata", {}))
         super().__init__(validate=validators, metadata=metadata, **kwargs)
@@ -185,7 +185,7 @@ class Phone(Translated, fields.String):
             raise self.make_error("invalid")
         # Landlines have 8 digits after the 0, mobiles (04..) have 9.
         mobile = national.startswith("4")
-        if not national.isdigit() or national.startswith("0") or len(national) != (9 if mobile else 8):
+        if not re.fullmatch(r"[0-9]+", national) or national.startswith("0") or len(national) != (9 if mobile else 8):
             raise self.make_error("invalid")
         return "+32" + national
 
@@ -222,7 +222,7 @@ class EnterpriseNumber(Translated, fields.String):
         number = re.sub(r"[\s.\-/]", "", str(value)).upper()
         if number.startswith("BE"):
             number = number[2:]
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]+", number):
             raise self.make_error("digits")
         if len(number) != 10:
             raise self.make_error("length")
@@ -299,6 +299,8 @@ def _parse_decimal(text):
     followed by groups of exactly three digits is therefore read as thousands.
     """
     text = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    sign = "-" if text.startswith("-") else ""
+    text = text.removeprefix("-")
     if "," in text and "." in text:
         # Whichever comes last separates the cents; the other groups thousands.
         thousands = "." if text.rfind(",") > text.rfind(".") else ","
@@ -306,9 +308,9 @@ def _parse_decimal(text):
     elif re.fullmatch(r"[1-9]\d{0,2}([.,]\d{3}){2,}", text) or re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
         text = re.sub(r"[.,]", "", text)
     text = text.replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
         return None
-    return Decimal(text)
+    return Decimal(sign + text)
 
 
 class Date(Translated, fields.Date):

@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from backoffice import create_app, db, records
+from backoffice import create_app, db, records, users
 
 ENGINES = ["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock", "tinymongo"]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -47,9 +47,11 @@ def database(app):
     return db.get_db(app)
 
 
-@pytest.fixture
-def client(app):
-    """A browser-like client; `client.form_post(url, data)` posts with the page's CSRF token."""
+PASSWORD = "correct horse battery staple"
+
+
+def _browser_like_client(app):
+    """A test client with `form_post(url, data)`, which posts with the page's CSRF token."""
     test_client = app.test_client()
 
     def form_post(url, data, form_url=None, **kwargs):
@@ -60,6 +62,43 @@ def client(app):
 
     test_client.form_post = form_post
     return test_client
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with a role: `make_user("manager")`; the password is PASSWORD."""
+
+    def create(role, email=None, **kwargs):
+        with app.app_context():
+            return users.create_user(db.get_db(app), email or f"{role}@perspective.example", role, PASSWORD, **kwargs)
+
+    return create
+
+
+@pytest.fixture
+def client_as(app, make_user):
+    """A client signed in with the given role: `client_as("manager")`."""
+
+    def signed_in(role, email=None):
+        user = make_user(role, email)
+        test_client = _browser_like_client(app)
+        response = test_client.form_post("/login", {"email": user["email"], "password": PASSWORD})
+        assert response.status_code == 302, "sign-in failed"
+        return test_client
+
+    return signed_in
+
+
+@pytest.fixture
+def client(client_as):
+    """A browser-like client signed in as staff (who may read and write the four collections)."""
+    return client_as("staff")
+
+
+@pytest.fixture
+def anonymous(app):
+    """A browser-like client nobody signed in with."""
+    return _browser_like_client(app)
 
 
 def csrf_token(html):

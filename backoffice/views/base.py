@@ -7,14 +7,16 @@ only the version the user saw, and shows referenced records by name.
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import flash, request
+from flask import abort, flash, request
+from flask_login import current_user
 from flask_admin.contrib.pymongo import ModelView
 from flask_wtf import FlaskForm
 from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup, escape
 from wtforms import HiddenField
 
-from backoffice import records, search
+from backoffice import audit, records, search
+from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _
@@ -23,12 +25,19 @@ from schemas import fields as sf
 
 
 AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+# View methods that change data: refused on the server to roles without the right to write.
+WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
 
 
 class CollectionView(ModelView):
     """A list, details, create, edit and delete view over one collection, driven by its schema."""
 
     schema = None
+    read_roles = READERS
+    write_roles = WRITERS
+    allow_create = True
+    allow_delete = True
+    details_template = "admin/record_details.html"
     # Fields shown read-only when editing (natural keys), and left out of the create form.
     edit_readonly = ()
     create_excluded = ()
@@ -49,6 +58,50 @@ class CollectionView(ModelView):
         if self.column_details_list is None:
             self.column_details_list = list(shown)
         super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
+
+    # Access ------------------------------------------------------------
+
+    def _handle_view(self, name, **kwargs):
+        """Every URL of the view: sign-in required, reading and writing each need their role."""
+        refused = require(self.read_roles)
+        if refused is not None:
+            return refused
+        if name in WRITE_VIEWS and not current_user.can(self.write_roles):
+            abort(403)
+        return None
+
+    def is_accessible(self):
+        return allowed(self.read_roles)
+
+    @property
+    def can_create(self):
+        return self.allow_create and allowed(self.write_roles)
+
+    @property
+    def can_edit(self):
+        return allowed(self.write_roles)
+
+    @property
+    def can_delete(self):
+        return self.allow_delete and allowed(self.write_roles)
+
+    def render(self, template, **kwargs):
+        """Pages render as usual; the details page also gets the record's history."""
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["history"] = self._history(kwargs["model"])
+        return super().render(template, **kwargs)
+
+    def _history(self, model):
+        labels = label_cache(self.coll.database)
+        return [
+            {
+                "when": moment(entry["at"]),
+                "actor": entry["actor"],
+                "action": audit.action_label(entry["action"]),
+                "changes": [audit.describe_change(change, self.fields, labels) for change in entry.get("changes", [])],
+            }
+            for entry in audit.history(self.coll.database, self.schema.collection, model["_id"])
+        ]
 
     # Forms -------------------------------------------------------------
 
@@ -234,11 +287,6 @@ def _formatter(path, field):
         return value_text(field, value, labels)
 
     return show
-
-
-def current_actor():
-    """Who is making the change, as stored in created_by / updated_by."""
-    return "anonymous"
 
 
 def _flatten_fields(schema, prefix=""):

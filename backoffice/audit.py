@@ -1,0 +1,94 @@
+"""The audit trail: an append-only record of who did what, when, to which record.
+
+Entries are only ever inserted. A failed audit write is never swallowed: it raises,
+so the action is reported as failed to the user and logged.
+"""
+import logging
+
+from flask_babel import lazy_gettext as _l
+
+from backoffice.clock import now
+from backoffice.formatting import value_text
+from backoffice.i18n import _
+from schemas.registry import ALL_SCHEMAS
+
+log = logging.getLogger(__name__)
+COLLECTION = "audit"
+
+ACTIONS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "status_change": _l("Status changed"),
+    "delete": _l("Deleted"),
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Failed sign-in"),
+    "sign_out": _l("Signed out"),
+    "export": _l("Exported"),
+    "password": _l("Password set"),
+}
+
+
+def record(db, action, actor, collection=None, doc=None, changes=None, details=None, moment=None):
+    """Append one entry; raise if it cannot be written."""
+    entry = {
+        "at": moment or now(),
+        "actor": actor,
+        "action": action,
+        "collection": collection,
+        "record": doc.get("_id") if doc else None,
+        "key": _natural_key(collection, doc),
+        "changes": changes or [],
+    }
+    if details:
+        entry["details"] = details
+    try:
+        db[COLLECTION].insert_one(entry)
+    except Exception:
+        log.critical("audit entry could not be written: %s %s %s", action, collection, entry["key"])
+        raise
+    return entry
+
+
+def _natural_key(collection, doc):
+    if not doc or not collection:
+        return None
+    schema = ALL_SCHEMAS.get(collection)
+    return doc.get(schema.natural_key) if schema else None
+
+
+def changes_between(before, after, fields):
+    """Field-level changes [{field, before, after}] between two versions, over the schema's fields."""
+    changes = []
+    for name in fields:
+        old, new = _flat(before or {}, name), _flat(after or {}, name)
+        for path in sorted(set(old) | set(new)):
+            if old.get(path) != new.get(path):
+                changes.append({"field": path, "before": old.get(path), "after": new.get(path)})
+    return changes
+
+
+def _flat(doc, name):
+    """Sub-documents as dotted paths (contact.email); lists compared whole."""
+    value = doc.get(name)
+    if isinstance(value, dict):
+        return {f"{name}.{key}": item for key, item in value.items()}
+    return {name: value} if value is not None else {}
+
+
+def history(db, collection, record_id, limit=200):
+    """The entries about one record, newest first."""
+    cursor = db[COLLECTION].find({"collection": collection, "record": record_id}).sort([("at", -1), ("_id", -1)])
+    return list(cursor.limit(limit))
+
+
+def action_label(action):
+    """The translated name of an action."""
+    return str(ACTIONS.get(action, action))
+
+
+def describe_change(change, fields, labels):
+    """One change as `Label: before → after`, values as a person reads them."""
+    field = fields.get(change["field"])
+    label = field.metadata.get("label", change["field"]) if field is not None else change["field"]
+    show = (lambda value: value_text(field, value, labels)) if field is not None else (lambda value: "" if value is None else str(value))
+    return f"{label}: {show(change['before']) or _('(empty)')} → {show(change['after']) or _('(empty)')}"

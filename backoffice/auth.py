@@ -1,0 +1,174 @@
+"""Signing in and out, the signed-in user, and who may do what."""
+import datetime as dt
+from urllib.parse import urlsplit
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+
+from backoffice import audit, users
+from backoffice.clock import now
+from backoffice.db import get_db
+from backoffice.i18n import LANGUAGES, _, _l
+
+# What each role may do; the views ask these sets, never the role names.
+READERS = {"admin", "staff", "manager"}
+WRITERS = {"admin", "staff"}
+ADMINS = {"admin"}
+
+# Sign-in throttling: this many failures for one account or one address within the window.
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+
+login_manager = LoginManager()
+blueprint = Blueprint("auth", __name__)
+
+
+class User(UserMixin):
+    """The signed-in person, read from the users collection on each request."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.id = str(doc["_id"])
+        self.email = doc["email"]
+        self.name = doc.get("name", doc["email"])
+        self.role = doc.get("role")
+        self.language = doc.get("language")
+
+    @property
+    def is_active(self):
+        return bool(self.doc.get("active", True))
+
+    def can(self, roles):
+        """True when the user's role is among `roles`."""
+        return self.role in roles
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """The active user with this id (a deactivated user is signed out at their next request)."""
+    try:
+        doc = get_db()["users"].find_one({"_id": ObjectId(user_id)})
+    except InvalidId:
+        return None
+    if doc is None or not doc.get("active", True):
+        return None
+    return User(doc)
+
+
+def current_actor():
+    """Who is acting, as stored in created_by / updated_by and the audit trail."""
+    return current_user.email if current_user.is_authenticated else "anonymous"
+
+
+def allowed(roles):
+    """True when someone is signed in with one of `roles` (for menus and buttons)."""
+    return current_user.is_authenticated and current_user.can(roles)
+
+
+def require(roles):
+    """Refuse the current request unless the user is signed in with one of `roles`."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not current_user.can(roles):
+        abort(403)
+    return None
+
+
+class LoginForm(FlaskForm):
+    """The sign-in form: e-mail and password (and the CSRF token)."""
+
+    email = EmailField(_l("E-mail"), render_kw={"autocomplete": "username", "required": True})
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password", "required": True})
+    next = HiddenField()
+
+
+def safe_next(target):
+    """`target` if it stays on this site (a path), else the home page: no open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("admin.index")
+
+
+def _throttle_keys(email):
+    return [f"email:{email.strip().lower()}", f"address:{request.remote_addr}"]
+
+
+def _too_many_failures(db, keys):
+    since = now() - FAILURE_WINDOW
+    return any(db["login_failures"].count_documents({"key": key, "at": {"$gte": since}}) >= MAX_FAILURES for key in keys)
+
+
+def _remember_failure(db, keys):
+    moment = now()
+    for key in keys:
+        db["login_failures"].insert_one({"key": key, "at": moment})
+    # Old failures are of no use any more; keeping the collection small keeps the check cheap.
+    db["login_failures"].delete_many({"at": {"$lt": moment - FAILURE_WINDOW}})
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; on success renew the session and go where the user was heading."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        db = get_db()
+        email = (form.email.data or "").strip().lower()
+        keys = _throttle_keys(email)
+        if _too_many_failures(db, keys):
+            audit.record(db, "sign_in_failed", email or "anonymous", details={"reason": "throttled"})
+            return render_template("login.html", form=form, error=_("Too many failed attempts. Please wait 15 minutes and try again.")), 429
+        user = users.authenticate(db, email, form.password.data or "")
+        if user is None:
+            _remember_failure(db, keys)
+            audit.record(db, "sign_in_failed", email or "anonymous")
+            return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
+        language = session.get("lang")
+        # A new session at sign-in: nothing from before (a planted session) carries over.
+        session.clear()
+        login_user(User(user))
+        session.permanent = True
+        session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
+        audit.record(db, "sign_in", user["email"], "users", user)
+        return redirect(safe_next(form.next.data))
+    return render_template("login.html", form=form, error=None)
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (a POST with the CSRF token, so no link can sign a user out)."""
+    if current_user.is_authenticated:
+        audit.record(get_db(), "sign_out", current_user.email, "users", current_user.doc)
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def remember_language_in_profile():
+    """When a signed-in user picks a language with ?lang=, keep it in their profile too."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES and current_user.is_authenticated and current_user.language != wanted:
+        get_db()["users"].update_one({"_id": current_user.doc["_id"]}, {"$set": {"language": wanted}})
+
+
+def init_app(app):
+    """Sessions that expire when idle, sign-in pages, and the user loader."""
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(minutes=60))
+    app.config.setdefault("SESSION_REFRESH_EACH_REQUEST", True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "basic"
+    app.register_blueprint(blueprint)
+    app.before_request(remember_language_in_profile)

@@ -1,0 +1,48 @@
+"""Operations on users: create, set a password, check a sign-in. The CLI and the admin call these."""
+from marshmallow import ValidationError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backoffice import audit, records
+from schemas.user import PasswordSchema
+
+# A hash to compare against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def create_user(db, email, role, password, name=None, language="fr", actor="cli"):
+    """Store a new active user through the schema, with a hashed password; return the document."""
+    password_hash = hash_password(password)
+    doc = records.create(
+        "users",
+        {"email": email, "role": role, "name": name or email.split("@")[0], "language": language},
+        actor=actor,
+        db=db,
+    )
+    db["users"].update_one({"_id": doc["_id"]}, {"$set": {"password_hash": password_hash}})
+    audit.record(db, "password", actor, "users", doc)
+    return doc
+
+
+def hash_password(password):
+    """Check the password's rules (through its schema) and return its scrypt hash."""
+    try:
+        PasswordSchema().load({"password": password})
+    except ValidationError as error:
+        raise records.SaveRefused(records.plain_messages(error.messages)) from None
+    return generate_password_hash(password)
+
+
+def set_password(db, user, password, actor):
+    """Replace a user's password."""
+    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}})
+    audit.record(db, "password", actor, "users", user)
+
+
+def authenticate(db, email, password):
+    """The active user with this e-mail and password, or None (same work whether or not the e-mail exists)."""
+    user = db["users"].find_one({"email": str(email).strip().lower()})
+    stored = user.get("password_hash") if user else None
+    valid = check_password_hash(stored or _DUMMY_HASH, str(password))
+    if user is None or not stored or not valid or not user.get("active", True):
+        return None
+    return user

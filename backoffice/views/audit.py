@@ -1,0 +1,56 @@
+"""The audit trail, for administrators: read-only, filterable."""
+from flask_admin.contrib.pymongo import ModelView
+from flask_admin.contrib.pymongo.filters import FilterEqual
+from flask_wtf import FlaskForm
+
+from backoffice import audit
+from backoffice.auth import ADMINS, allowed, require
+from backoffice.formatting import moment
+from backoffice.i18n import _l
+from backoffice.references import COLLECTION_NAMES
+from backoffice.views.filters import ChoiceEqual, date_filters
+
+
+def _changes(view, context, model, name):
+    return "; ".join(f"{change['field']}" for change in model.get("changes", []))
+
+
+class AuditView(ModelView):
+    """Who did what, when, to which record; nothing here can be changed."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = False
+    page_size = 50
+    form = FlaskForm
+    column_list = ("at", "actor", "action", "collection", "key", "changes")
+    column_labels = {
+        "at": _l("When"),
+        "actor": _l("Who"),
+        "action": _l("What"),
+        "collection": _l("Kind of record"),
+        "key": _l("Record"),
+        "changes": _l("Fields changed"),
+    }
+    column_sortable_list = ("at", "actor", "action")
+    column_default_sort = ("at", True)
+    column_formatters = {
+        "at": lambda view, context, model, name: moment(model.get("at")),
+        "action": lambda view, context, model, name: audit.action_label(model.get("action")),
+        "collection": lambda view, context, model, name: str(COLLECTION_NAMES.get(model.get("collection"), model.get("collection") or "")),
+        "changes": _changes,
+    }
+    column_filters = [
+        ChoiceEqual("action", _l("What"), audit.ACTIONS),
+        ChoiceEqual("collection", _l("Kind of record"), COLLECTION_NAMES),
+        FilterEqual("actor", _l("Who")),
+        FilterEqual("key", _l("Record")),
+        *date_filters("at", _l("When")),
+    ]
+
+    def _handle_view(self, name, **kwargs):
+        return require(ADMINS)
+
+    def is_accessible(self):
+        return allowed(ADMINS)
