@@ -22,6 +22,17 @@ translations: install
 		$(VENV)/bin/pybabel compile -d translations 2>&1 || exit 1; \
 	fi
 
+# After adding or changing a string: extract every msgid into messages.pot, then update the
+# fr / nl / en catalogues. New entries come out empty (never guessed), to be translated by hand.
+.PHONY: translations-extract
+translations-extract: install
+	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext \
+		-o translations/messages.pot --no-location --sort-output --project backoffice .
+	@for lang in fr nl en; do \
+		$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -D messages \
+			-l $$lang --init-missing --no-fuzzy-matching || exit 1; \
+	done
+
 # The browser tests drive Debian's chromium; install it when missing (never `playwright install`).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -34,6 +45,7 @@ instance/secret_key:
 
 run: install translations instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
+	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
 
 test: install translations browser

@@ -10,6 +10,7 @@ from backoffice.views.audit import AuditView
 from backoffice.views.briefings import BriefingView
 from backoffice.views.lots import LotView
 from backoffice.views.providers import ProviderView
+from backoffice.views.reports import ReportsView
 from backoffice.views.requests import RequestView
 from backoffice.views.users import UserView
 from schemas.choices import REQUEST_STATUSES
@@ -46,6 +47,7 @@ def init_app(app):
     admin.add_view(BriefingView(db, _l("Briefings"), "briefings"))
     admin.add_view(ProviderView(db, _l("Providers"), "providers"))
     admin.add_view(LotView(db, _l("Lots"), "lots"))
+    admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports", url="reports"))
     admin.add_view(UserView(db, _l("Users"), "users", category=_l("Administration")))
     admin.add_view(AuditView(db["audit"], _l("Audit trail"), endpoint="audit", url="audit", category=_l("Administration")))
     return admin

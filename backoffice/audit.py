@@ -91,4 +91,6 @@ def describe_change(change, fields, labels):
     field = fields.get(change["field"])
     label = field.metadata.get("label", change["field"]) if field is not None else change["field"]
     show = (lambda value: value_text(field, value, labels)) if field is not None else (lambda value: "" if value is None else str(value))
-    return f"{label}: {show(change['before']) or _('(empty)')} → {show(change['after']) or _('(empty)')}"
+    # Outside the f-string, so that pybabel extracts it (Python 3.11 reads an f-string as one token).
+    empty = _("(empty)")
+    return f"{label}: {show(change['before']) or empty} → {show(change['after']) or empty}"

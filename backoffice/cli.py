@@ -1,9 +1,9 @@
 """Command-line commands: thin wrappers over the operations modules."""
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import records, seeding, users
+from backoffice import audit, exports, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
 from schemas.user import ROLES
@@ -70,7 +70,54 @@ def list_users_command():
         click.echo(f"{doc['email']}\t{doc['role']}\t{'active' if doc.get('active', True) else 'inactive'}")
 
 
+@click.command("export")
+@click.argument("collection", type=click.Choice(["requests", "briefings", "providers", "lots"]))
+@click.option("--lang", type=click.Choice(LANGUAGES), default="fr", show_default=True, help="Language of headers and values.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="File to write (default: standard output).")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Keep records whose field equals the value (repeatable).")
+@click.option("--sep", type=click.Choice([";", ","]), default=";", show_default=True, help="Column separator.")
+@with_appcontext
+def export_command(collection, lang, out, filters, sep):
+    """Write the same CSV as the admin's export, e.g. `export requests --filter status=received`."""
+    query = {}
+    for item in filters:
+        field, _sep, value = item.partition("=")
+        if not _sep or field not in exports.export_fields(collection) and field != "status":
+            raise click.BadParameter(f"{item!r}: use FIELD=VALUE with an exported field", param_hint="--filter")
+        query[field] = value  # a plain string: never a query operator
+    g.cli_language = lang
+    stream = open(out, "w", encoding="utf-8", newline="") if out else click.get_text_stream("stdout")
+    try:
+        for chunk in exports.generate_csv(get_db()[collection], query, sep, language=lang):
+            stream.write(chunk)
+    finally:
+        if out:
+            stream.close()
+    audit.record(get_db(), "export", "cli", collection, details={"filters": list(filters)})
+
+
+DEMO_PASSWORD = "demo-participation"
+DEMO_ACCOUNTS = (("admin@demo.example", "admin"), ("staff@demo.example", "staff"), ("manager@demo.example", "manager"))
+
+
+@click.command("demo-accounts")
+@with_appcontext
+def demo_accounts_command():
+    """Create the demo sign-ins (embedded demo store only) and print how to use them."""
+    if current_app.config["DATABASE_ENGINE"] != "tinymongo":
+        raise click.ClickException("Demo accounts exist only on the embedded demo store, never on MongoDB.")
+    db = get_db()
+    for email, role in DEMO_ACCOUNTS:
+        if db["users"].find_one({"email": email}, {"_id": 1}) is None:
+            users.create_user(db, email, role, DEMO_PASSWORD, name=f"Demo {role}", actor="demo")
+    click.echo("Sign in at http://127.0.0.1:5000/login with one of these demo accounts:")
+    for email, role in DEMO_ACCOUNTS:
+        click.echo(f"  {email:<24} role {role:<8} password {DEMO_PASSWORD}")
+
+
 def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(seed_command)
+    app.cli.add_command(demo_accounts_command)
+    app.cli.add_command(export_command)
     app.cli.add_command(users_group)

@@ -61,6 +61,12 @@ def value_text(field, value, labels):
         return sf.format_phone(value)
     if isinstance(field, sf.Boolean):
         return _("Yes") if value else _("No")
+    if isinstance(field, sf.NestedList):
+        inner = field.inner.schema.fields
+        return " | ".join(
+            ", ".join(text for name, sub in inner.items() if (text := value_text(sub, row.get(name), labels)))
+            for row in value
+        )
     if isinstance(field, sf.Nested):
         return "; ".join(
             text for name, sub in field.schema.fields.items() if (text := value_text(sub, value.get(name), labels))

@@ -30,6 +30,8 @@ class CollectionSchema(StrictSchema):
     natural_key = None
     unique_fields = ()
     search_fields = ()
+    # The columns of a CSV export, in order (dotted paths into sub-documents).
+    export_columns = ()
 
     created_at = Timestamp(_l("Created on"))
     updated_at = Timestamp(_l("Last changed on"))

@@ -60,6 +60,10 @@ class BriefingSchema(CollectionSchema):
     natural_key = "reference"
     unique_fields = ("reference",)
     search_fields = ("reference", "request", "context", "objectives")
+    export_columns = (
+        "reference", "request", "lots", "language", "budget_max", "offer_deadline", "award_route",
+        "awarded_provider", "awarded_amount", "awarded_on", "status", "updated_at",
+    )
 
     reference = Text(
         _l("Reference"),

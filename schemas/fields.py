@@ -357,10 +357,14 @@ class LocalDateTime(Translated, fields.Field):
         return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        local = value.replace(tzinfo=dt.timezone.utc).astimezone(BRUSSELS)
-        return local.strftime("%Y-%m-%dT%H:%M")
+        return local_time_text(value)
+
+
+def local_time_text(value):
+    """A stored naive-UTC moment as Brussels time, `2026-12-15T12:00`."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M")
 
 
 class Integer(Translated, fields.Integer):

@@ -13,6 +13,9 @@ class LotSchema(CollectionSchema):
     natural_key = "code"
     unique_fields = ("code",)
     search_fields = ("code", "name_fr", "name_nl")
+    export_columns = (
+        "code", "name_fr", "name_nl", "framework_reference", "starts_on", "ends_on", "ceiling_amount", "active",
+    )
 
     code = Text(
         _l("Code"),

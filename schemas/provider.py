@@ -22,6 +22,10 @@ class ProviderSchema(CollectionSchema):
     natural_key = "enterprise_number"
     unique_fields = ("enterprise_number",)
     search_fields = ("name", "enterprise_number", "address.city", "contact.name", "contact.email")
+    export_columns = (
+        "name", "enterprise_number", "address.street", "address.postcode", "address.city", "website",
+        "contact.name", "contact.email", "contact.phone", "languages", "lots", "status", "updated_at",
+    )
 
     name = Text(_l("Name"), required=True)
     enterprise_number = EnterpriseNumber(

@@ -49,6 +49,12 @@ class RequestSchema(CollectionSchema):
     natural_key = "reference"
     unique_fields = ("reference",)
     search_fields = ("reference", "project_title", "organisation.name", "contact.name", "contact.email")
+    export_columns = (
+        "reference", "received_on", "organisation.name", "organisation.type", "organisation.enterprise_number",
+        "municipality", "contact.name", "contact.email", "contact.phone", "contact.language", "project_title",
+        "themes", "lots", "estimated_budget", "expected_start", "expected_end", "status", "assigned_to",
+        "eligibility.decision", "eligibility.reason", "created_at", "updated_at",
+    )
 
     reference = Text(
         _l("Reference"),

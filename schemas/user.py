@@ -19,6 +19,7 @@ class UserSchema(CollectionSchema):
     natural_key = "email"
     unique_fields = ("email",)
     search_fields = ("email", "name")
+    export_columns = ("email", "name", "role", "language", "active")
 
     email = Email(_l("E-mail"), required=True)
     name = Text(_l("Name"), max_length=120, required=True)

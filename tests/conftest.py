@@ -84,6 +84,8 @@ def client_as(app, make_user):
         test_client = _browser_like_client(app)
         response = test_client.form_post("/login", {"email": user["email"], "password": PASSWORD})
         assert response.status_code == 302, "sign-in failed"
+        # Tests read messages in English unless they switch language themselves.
+        test_client.get("/admin/?lang=en")
         return test_client
 
     return signed_in
@@ -97,8 +99,10 @@ def client(client_as):
 
 @pytest.fixture
 def anonymous(app):
-    """A browser-like client nobody signed in with."""
-    return _browser_like_client(app)
+    """A browser-like client nobody signed in with (reading English)."""
+    test_client = _browser_like_client(app)
+    test_client.get("/login?lang=en")
+    return test_client
 
 
 def csrf_token(html):

@@ -9,13 +9,14 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import abort, flash, request
 from flask_login import current_user
+from flask_admin import expose
 from flask_admin.contrib.pymongo import ModelView
 from flask_wtf import FlaskForm
 from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup, escape
 from wtforms import HiddenField
 
-from backoffice import audit, records, search
+from backoffice import audit, exports, records, search
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
@@ -38,6 +39,8 @@ class CollectionView(ModelView):
     allow_create = True
     allow_delete = True
     details_template = "admin/record_details.html"
+    can_export = True
+    export_types = ["csv"]
     # Fields shown read-only when editing (natural keys), and left out of the create form.
     edit_readonly = ()
     create_excluded = ()
@@ -239,6 +242,23 @@ class CollectionView(ModelView):
             field = self.fields.get(column)
             for collection, keys in _referenced_keys(field, [_value_at(row, column) for row in rows]):
                 cache.prefetch(collection, keys)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """The list's records, with its current search and filters, as a streamed CSV (`?sep=,` for commas)."""
+        if export_type != "csv":
+            abort(404)
+        view_args = self._get_list_extra_args()
+        query = self._query(view_args.search, view_args.filters)
+        delimiter = "," if request.args.get("sep") == "," else ";"
+        audit.record(
+            self.coll.database,
+            "export",
+            current_actor(),
+            self.schema.collection,
+            details={"search": view_args.search or "", "filters": [str(value) for _i, _n, value in view_args.filters or []]},
+        )
+        return exports.csv_response(self.coll, query, delimiter)
 
     def _get_filter_groups(self):
         """Filter choices built for each page, so they follow the database and the language."""

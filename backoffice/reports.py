@@ -1,0 +1,120 @@
+"""Manager reports: pure computations over the database, each returned as a table.
+
+A table is (headers, rows); the reports page shows it and exports it as CSV.
+Awards are counted for the lot the awarded provider was invited for in that briefing.
+"""
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from backoffice.i18n import _
+from backoffice.references import LabelCache
+from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
+
+
+NO_LOT = ""
+
+
+@dataclass
+class Table:
+    """A report: column titles and rows of values (amounts in cents, counts as integers)."""
+
+    title: str
+    headers: list
+    rows: list
+    money_columns: tuple = ()
+
+
+def _day_range(start, end):
+    query = {}
+    if start:
+        query["$gte"] = dt.datetime(start.year, start.month, start.day)
+    if end:
+        query["$lt"] = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
+    return query
+
+
+def requests_by(db, dimension, start=None, end=None):
+    """Requests received in the period, counted by lot or municipality (rows) and status (columns)."""
+    query = {"received_on": _day_range(start, end)} if start or end else {}
+    counts = Counter()
+    for doc in db["requests"].find(query, {"lots": 1, "municipality": 1, "status": 1}):
+        keys = (doc.get("lots") or [NO_LOT]) if dimension == "lot" else [doc.get("municipality")]
+        for key in keys:
+            counts[(key, doc.get("status"))] += 1
+    labels = LabelCache(db)
+    if dimension == "lot":
+        row_keys = [code for code, _name in labels.choices("lots", everything=True)] + [NO_LOT]
+
+        def name(key):
+            return labels.get("lots", key) if key != NO_LOT else _("No lot chosen yet")
+
+        title = _("Requests per lot and status")
+    else:
+        row_keys = list(MUNICIPALITIES)
+
+        def name(key):
+            return str(MUNICIPALITIES.get(key, key))
+
+        title = _("Requests per municipality and status")
+    statuses = list(REQUEST_STATUSES)
+    rows = [
+        [name(key)] + [counts[(key, status)] for status in statuses] + [sum(counts[(key, s)] for s in statuses)]
+        for key in row_keys
+        if any(counts[(key, status)] for status in statuses)
+    ]
+    headers = [_("Lot") if dimension == "lot" else _("Municipality")] + [str(REQUEST_STATUSES[s]) for s in statuses] + [_("Total")]
+    return Table(title, headers, rows)
+
+
+def _awarded_lot(briefing):
+    """The lot an award counts for: the lot the awarded provider was invited for."""
+    for invitation in briefing.get("invitations", []):
+        if invitation["provider"] == briefing.get("awarded_provider"):
+            return invitation["lot"]
+    return (briefing.get("lots") or [None])[0]
+
+
+def provider_year(db, year):
+    """For each provider and lot: invitations sent, offers made, awards won and amount awarded in `year`."""
+    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    totals = defaultdict(lambda: {"invitations": 0, "offers": 0, "awards": 0, "amount": 0})
+    query = {"$or": [{"invitations.sent_on": {"$gte": start, "$lt": end}}, {"awarded_on": {"$gte": start, "$lt": end}}]}
+    fields = {"invitations": 1, "awarded_provider": 1, "awarded_amount": 1, "awarded_on": 1, "lots": 1}
+    for briefing in db["briefings"].find(query, fields):
+        for invitation in briefing.get("invitations", []):
+            sent = invitation.get("sent_on")
+            if sent and start <= sent < end:
+                line = totals[(invitation["provider"], invitation["lot"])]
+                line["invitations"] += 1
+                line["offers"] += invitation.get("response") == "offer"
+        awarded_on = briefing.get("awarded_on")
+        if briefing.get("awarded_provider") and awarded_on and start <= awarded_on < end:
+            line = totals[(briefing["awarded_provider"], _awarded_lot(briefing))]
+            line["awards"] += 1
+            line["amount"] += briefing.get("awarded_amount") or 0
+    labels = LabelCache(db)
+    labels.prefetch("providers", [provider for provider, _lot in totals])
+    labels.prefetch("lots", [lot for _provider, lot in totals])
+    rows = [
+        [labels.get("providers", provider), labels.get("lots", lot), line["invitations"], line["offers"], line["awards"], line["amount"]]
+        for (provider, lot), line in sorted(totals.items(), key=lambda item: (labels.get("providers", item[0][0]), item[0][1] or ""))
+    ]
+    headers = [_("Provider"), _("Lot"), _("Invitations"), _("Offers"), _("Awards"), _("Amount awarded (EUR, excl. VAT)")]
+    return Table(_("Yearly totals per provider, %(year)s", year=year), headers, rows, money_columns=(5,))
+
+
+def lot_ceilings(db):
+    """For each lot: the amount awarded so far against its ceiling."""
+    awarded = Counter()
+    for briefing in db["briefings"].find({"awarded_provider": {"$ne": None}}, {"invitations": 1, "awarded_provider": 1, "awarded_amount": 1, "lots": 1}):
+        awarded[_awarded_lot(briefing)] += briefing.get("awarded_amount") or 0
+    labels = LabelCache(db)
+    rows = []
+    for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "ceiling_amount": 1}).sort("code", 1):
+        ceiling = lot.get("ceiling_amount")
+        used = awarded[lot["code"]]
+        share = round(100 * used / ceiling, 1) if ceiling else None
+        rows.append([labels.get("lots", lot["code"]), used, ceiling, share])
+    headers = [_("Lot"), _("Amount awarded (EUR, excl. VAT)"), _("Ceiling (EUR, excl. VAT)"), _("Share of the ceiling used (%)")]
+    return Table(_("Awarded amounts per lot against the ceiling"), headers, rows, money_columns=(1, 2))
