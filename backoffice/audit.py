@@ -67,12 +67,16 @@ def changes_between(before, after, fields):
     return changes
 
 
+# An empty list or text is no value at all: going from nothing to [] is not a change.
+EMPTY = (None, [], "")
+
+
 def _flat(doc, name):
     """Sub-documents as dotted paths (contact.email); lists compared whole."""
     value = doc.get(name)
     if isinstance(value, dict):
-        return {f"{name}.{key}": item for key, item in value.items()}
-    return {name: value} if value is not None else {}
+        return {f"{name}.{key}": item for key, item in value.items() if item not in EMPTY}
+    return {name: value} if value not in EMPTY else {}
 
 
 def history(db, collection, record_id, limit=200):

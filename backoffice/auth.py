@@ -164,8 +164,6 @@ def remember_language_in_profile():
 
 def init_app(app):
     """Sessions that expire when idle, sign-in pages, and the user loader."""
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(minutes=60))
-    app.config.setdefault("SESSION_REFRESH_EACH_REQUEST", True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -1,4 +1,6 @@
 """Command-line commands: thin wrappers over the operations modules."""
+import sys
+
 import click
 from flask import current_app, g
 from flask.cli import with_appcontext
@@ -56,10 +58,9 @@ def create_user_command(email, role, name, language):
 
 def _read_password():
     # A password in the arguments would end up in the shell history and the process list.
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return stdin.readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users_group.command("list")
@@ -86,7 +87,7 @@ def export_command(collection, lang, out, filters, sep):
             raise click.BadParameter(f"{item!r}: use FIELD=VALUE with an exported field", param_hint="--filter")
         query[field] = value  # a plain string: never a query operator
     g.cli_language = lang
-    stream = open(out, "w", encoding="utf-8", newline="") if out else click.get_text_stream("stdout")
+    stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         for chunk in exports.generate_csv(get_db()[collection], query, sep, language=lang):
             stream.write(chunk)

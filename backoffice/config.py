@@ -1,4 +1,5 @@
 """Configuration: safe defaults, then the environment, then the overrides a caller passes."""
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,8 @@ def load(overrides=None):
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A session ends after this long without a request (each request renews it).
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
     }
     config.update(overrides or {})
     config.setdefault("DATABASE_ENGINE", _engine(config))

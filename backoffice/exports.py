@@ -139,7 +139,7 @@ def table_csv(table, language=None, delimiter=";"):
                 values.append("")
             elif index in table.money_columns:
                 values.append(euro(value, language))
-            elif isinstance(value, float):
+            elif index in table.decimal_columns or isinstance(value, (float, Decimal)):
                 values.append(decimal_mark(str(value), language))
             elif isinstance(value, str):
                 values.append(neutralise(value))

@@ -2,7 +2,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_time
 from markupsafe import Markup, escape
 
 from backoffice.i18n import _
@@ -27,7 +27,8 @@ def moment(value):
     """A stored naive-UTC moment in Brussels time."""
     if value is None:
         return ""
-    return format_datetime(value.replace(tzinfo=dt.timezone.utc), "medium")
+    aware = value.replace(tzinfo=dt.timezone.utc)
+    return f"{format_date(aware, 'medium')} {format_time(aware, 'short')}"
 
 
 def choice(field, value):

@@ -37,6 +37,8 @@ def current_language():
 def init_app(app):
     """Wire flask-babel with our catalogues and the language switch."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    # Stored moments are UTC; people read Brussels time.
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["TRANSLATIONS_DIR"]))
     Babel(app, locale_selector=select_locale)
     app.before_request(remember_language_choice)

@@ -60,9 +60,15 @@ def plain_messages(messages):
     return str(messages)
 
 
-def create(collection, data, actor, db=None, refs=None, today_rules=True):
-    """Validate and insert a new record; return the stored document."""
+def create(collection, data, actor, db=None, refs=None, today_rules=True, allow_managed=False):
+    """Validate and insert a new record; return the stored document.
+
+    Fields that only workflow actions set (a status, an award) keep their defaults
+    unless the caller is such an action (`allow_managed`).
+    """
     db = db if db is not None else database.get_db()
+    if not allow_managed:
+        data = {name: value for name, value in data.items() if name not in SCHEMAS[collection].managed_fields}
     doc = validate(collection, data, db=db, refs=refs, today_rules=today_rules)
     return insert_valid(collection, doc, actor, db)
 
@@ -88,7 +94,19 @@ def insert_valid(collection, doc, actor, db):
 
 def _audit_create(collection, doc, actor, db):
     changes = audit.changes_between({}, doc, SCHEMAS[collection]().load_fields)
-    audit.record(db, "create", actor, collection, doc, changes)
+    _audit_or_undo(db, lambda: db[collection].delete_one({"_id": doc["_id"]}), "create", actor, collection, doc, changes)
+
+
+def _audit_or_undo(db, undo, *entry):
+    """Write the audit entry; if it cannot be written, undo the change it describes and fail.
+
+    Without a transaction this keeps the rule that no change exists that the trail does not know.
+    """
+    try:
+        audit.record(db, *entry)
+    except Exception:
+        undo()
+        raise
 
 
 def _insert_with_new_reference(collection, prefix, doc, actor, db):
@@ -114,30 +132,43 @@ def _duplicate_messages(collection):
     return {name: [str(_l("Another record already has this value."))] for name in SCHEMAS[collection].unique_fields}
 
 
-def update(collection, previous, data, actor, expected_version, db=None):
-    """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile."""
+def update(collection, previous, data, actor, expected_version, db=None, allow_managed=False, history=None):
+    """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile.
+
+    Workflow-managed fields keep their stored value unless a workflow action saves
+    (`allow_managed`); `history` is a status-history entry to append in the same write.
+    """
     db = db if db is not None else database.get_db()
-    key = SCHEMAS[collection].natural_key
+    schema = SCHEMAS[collection]
     data = dict(data)
+    stored = editable_data(collection, previous)
     # The natural key is set once (generated references included): edits keep it.
-    if previous.get(key) is not None and data.get(key) is None:
-        data[key] = previous[key]
+    kept = [schema.natural_key] + ([] if allow_managed else list(schema.managed_fields))
+    for name in kept:
+        if name in stored and (name in schema.managed_fields or data.get(name) is None):
+            data[name] = stored[name]
+        elif name in schema.managed_fields:
+            data.pop(name, None)
     doc = validate(collection, data, previous=previous, db=db)
-    update_valid(collection, previous, doc, actor, expected_version, db)
+    system = {"status_history": previous.get("status_history", []) + [history]} if history else None
+    update_valid(collection, previous, doc, actor, expected_version, db, system)
     return db[collection].find_one({"_id": previous["_id"]})
 
 
-def update_valid(collection, previous, doc, actor, expected_version, db):
-    """Save a loaded document over `previous` if its version is still `expected_version`."""
-    doc = doc | {"updated_at": now(), "updated_by": actor}
+def update_valid(collection, previous, doc, actor, expected_version, db, system=None):
+    """Save a loaded document over `previous` if its version is still `expected_version`.
+
+    `system` holds fields no schema loads (a status history) to write in the same update.
+    """
+    doc = doc | {"updated_at": now(), "updated_by": actor} | (system or {})
     doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
     # Fields the schema knows but the new content lacks are removed, not left behind.
     gone = {name: "" for name in SCHEMAS[collection]().load_fields if name in previous and name not in doc}
-    changes = {"$set": doc, "$inc": {"version": 1}}
+    update_spec = {"$set": doc, "$inc": {"version": 1}}
     if gone:
-        changes["$unset"] = gone
+        update_spec["$unset"] = gone
     try:
-        result = db[collection].update_one({"_id": previous["_id"], "version": expected_version}, changes)
+        result = db[collection].update_one({"_id": previous["_id"], "version": expected_version}, update_spec)
     except DuplicateKeyError:
         raise SaveRefused(_duplicate_messages(collection)) from None
     if result.matched_count != 1:
@@ -145,7 +176,16 @@ def update_valid(collection, previous, doc, actor, expected_version, db):
     changes = audit.changes_between(previous, doc, SCHEMAS[collection]().load_fields)
     if changes:
         action = "status_change" if any(change["field"] == "status" for change in changes) else "update"
-        audit.record(db, action, actor, collection, previous, changes)
+        _audit_or_undo(db, lambda: _restore(db[collection], previous, doc), action, actor, collection, previous, changes)
+
+
+def _restore(collection, previous, doc):
+    """Put a document back as it was before an update."""
+    restore = {"$set": {name: value for name, value in previous.items() if name != "_id"}}
+    added = {name: "" for name in doc if name not in previous}
+    if added:
+        restore["$unset"] = added
+    collection.update_one({"_id": previous["_id"]}, restore)
 
 
 def delete(collection, doc, actor, db=None):
@@ -157,7 +197,8 @@ def delete(collection, doc, actor, db=None):
     result = db[collection].delete_one({"_id": doc["_id"], "version": doc.get("version")})
     if result.deleted_count != 1:
         raise StaleRecord()
-    audit.record(db, "delete", actor, collection, doc, audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields))
+    changes = audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields)
+    _audit_or_undo(db, lambda: db[collection].insert_one(doc), "delete", actor, collection, doc, changes)
 
 
 def editable_data(collection, doc):

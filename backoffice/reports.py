@@ -6,6 +6,7 @@ Awards are counted for the lot the awarded provider was invited for in that brie
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from backoffice.i18n import _
 from backoffice.references import LabelCache
@@ -23,6 +24,7 @@ class Table:
     headers: list
     rows: list
     money_columns: tuple = ()
+    decimal_columns: tuple = ()
 
 
 def _day_range(start, end):
@@ -67,12 +69,26 @@ def requests_by(db, dimension, start=None, end=None):
     return Table(title, headers, rows)
 
 
-def _awarded_lot(briefing):
-    """The lot an award counts for: the lot the awarded provider was invited for."""
-    for invitation in briefing.get("invitations", []):
-        if invitation["provider"] == briefing.get("awarded_provider"):
-            return invitation["lot"]
-    return (briefing.get("lots") or [None])[0]
+def awarded_lots(briefing):
+    """Where an award counts: [(lot, cents)].
+
+    An award over several lots is split by the winner's offer on each lot (scaled to the
+    awarded amount); otherwise it counts for the lot the winner was invited for.
+    """
+    winner, total = briefing.get("awarded_provider"), briefing.get("awarded_amount") or 0
+    offers = [
+        (item["lot"], item["offer_amount"])
+        for item in briefing.get("invitations", [])
+        if item["provider"] == winner and item.get("offer_amount")
+    ]
+    if len(offers) <= 1:
+        invited = [item["lot"] for item in briefing.get("invitations", []) if item["provider"] == winner]
+        return [((invited or briefing.get("lots") or [None])[0], total)]
+    offered = sum(amount for _lot, amount in offers)
+    shares = [(lot, total * amount // offered) for lot, amount in offers]
+    # Rounding leftovers go to the last lot, so the parts add up to the award.
+    shares[-1] = (shares[-1][0], total - sum(amount for _lot, amount in shares[:-1]))
+    return shares
 
 
 def provider_year(db, year):
@@ -90,9 +106,10 @@ def provider_year(db, year):
                 line["offers"] += invitation.get("response") == "offer"
         awarded_on = briefing.get("awarded_on")
         if briefing.get("awarded_provider") and awarded_on and start <= awarded_on < end:
-            line = totals[(briefing["awarded_provider"], _awarded_lot(briefing))]
-            line["awards"] += 1
-            line["amount"] += briefing.get("awarded_amount") or 0
+            for lot, amount in awarded_lots(briefing):
+                line = totals[(briefing["awarded_provider"], lot)]
+                line["awards"] += 1
+                line["amount"] += amount
     labels = LabelCache(db)
     labels.prefetch("providers", [provider for provider, _lot in totals])
     labels.prefetch("lots", [lot for _provider, lot in totals])
@@ -108,13 +125,14 @@ def lot_ceilings(db):
     """For each lot: the amount awarded so far against its ceiling."""
     awarded = Counter()
     for briefing in db["briefings"].find({"awarded_provider": {"$ne": None}}, {"invitations": 1, "awarded_provider": 1, "awarded_amount": 1, "lots": 1}):
-        awarded[_awarded_lot(briefing)] += briefing.get("awarded_amount") or 0
+        for lot, amount in awarded_lots(briefing):
+            awarded[lot] += amount
     labels = LabelCache(db)
     rows = []
     for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "ceiling_amount": 1}).sort("code", 1):
         ceiling = lot.get("ceiling_amount")
         used = awarded[lot["code"]]
-        share = round(100 * used / ceiling, 1) if ceiling else None
+        share = (Decimal(100 * used) / ceiling).quantize(Decimal("0.1"), ROUND_HALF_UP) if ceiling else None
         rows.append([labels.get("lots", lot["code"]), used, ceiling, share])
     headers = [_("Lot"), _("Amount awarded (EUR, excl. VAT)"), _("Ceiling (EUR, excl. VAT)"), _("Share of the ceiling used (%)")]
-    return Table(_("Awarded amounts per lot against the ceiling"), headers, rows, money_columns=(1, 2))
+    return Table(_("Awarded amounts per lot against the ceiling"), headers, rows, money_columns=(1, 2), decimal_columns=(3,))

@@ -32,6 +32,8 @@ class CollectionSchema(StrictSchema):
     search_fields = ()
     # The columns of a CSV export, in order (dotted paths into sub-documents).
     export_columns = ()
+    # Fields only workflow actions change (a status, an award): never typed in a form.
+    managed_fields = ()
 
     created_at = Timestamp(_l("Created on"))
     updated_at = Timestamp(_l("Last changed on"))

@@ -32,6 +32,13 @@ class AwardCriterionSchema(StrictSchema):
     weight = Integer(_l("Weight"), minimum=1, maximum=100, required=True)
 
 
+class CriterionScoreSchema(StrictSchema):
+    """The score an offer got on one award criterion, out of 100."""
+
+    criterion = Text(_l("Criterion"), max_length=120, required=True)
+    score = Integer(_l("Score out of 100"), minimum=0, maximum=100, required=True)
+
+
 class InvitationSchema(StrictSchema):
     """A provider invited for one lot, and its answer."""
 
@@ -41,6 +48,7 @@ class InvitationSchema(StrictSchema):
     response = Choice(_l("Response"), INVITATION_RESPONSES, load_default="pending")
     offer_amount = Money(_l("Offer amount (EUR, excl. VAT)"))
     score = Integer(_l("Score out of 100"), minimum=0, maximum=100)
+    criterion_scores = NestedList(_l("Scores per criterion"), CriterionScoreSchema, max_items=12)
 
     @validates_schema
     def _amount_with_offer(self, data, **kwargs):
@@ -60,6 +68,7 @@ class BriefingSchema(CollectionSchema):
     natural_key = "reference"
     unique_fields = ("reference",)
     search_fields = ("reference", "request", "context", "objectives")
+    managed_fields = ("status", "invitations", "awarded_provider", "awarded_amount", "awarded_on", "award_override_reason")
     export_columns = (
         "reference", "request", "lots", "language", "budget_max", "offer_deadline", "award_route",
         "awarded_provider", "awarded_amount", "awarded_on", "status", "updated_at",
@@ -86,6 +95,10 @@ class BriefingSchema(CollectionSchema):
     awarded_provider = Ref(_l("Awarded provider"), "providers")
     awarded_amount = Money(_l("Awarded amount (EUR, excl. VAT)"))
     awarded_on = Date(_l("Awarded on"))
+    award_override_reason = Text(
+        _l("Reason for awarding above the budget"), max_length=1000, multiline=True,
+        help_text=_l("Required when the awarded amount exceeds the maximum budget."),
+    )
     status = Choice(_l("Status"), BRIEFING_STATUSES, load_default="draft")
 
     @validates_schema
@@ -135,6 +148,9 @@ class BriefingSchema(CollectionSchema):
         offers = {item["provider"] for item in data.get("invitations", []) if item.get("response") == "offer"}
         if data.get("awarded_provider") and data["awarded_provider"] not in offers:
             _put(errors, ("awarded_provider",), str(_l("The awarded provider must have been invited and made an offer.")))
+        budget, amount = data.get("budget_max"), data.get("awarded_amount")
+        if budget is not None and amount is not None and amount > budget and not data.get("award_override_reason"):
+            _put(errors, ("awarded_amount",), str(_l("The awarded amount exceeds the maximum budget: give the reason for the exception.")))
         deadline, awarded_on = data.get("offer_deadline"), data.get("awarded_on")
         if deadline and awarded_on and awarded_on.date() < deadline.date():
             _put(errors, ("awarded_on",), str(_l("Nothing is awarded before the offer deadline.")))

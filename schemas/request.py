@@ -49,6 +49,7 @@ class RequestSchema(CollectionSchema):
     natural_key = "reference"
     unique_fields = ("reference",)
     search_fields = ("reference", "project_title", "organisation.name", "contact.name", "contact.email")
+    managed_fields = ("status",)
     export_columns = (
         "reference", "received_on", "organisation.name", "organisation.type", "organisation.enterprise_number",
         "municipality", "contact.name", "contact.email", "contact.phone", "contact.language", "project_title",

@@ -162,7 +162,10 @@ def make(app):
     class Make:
         def _create(self, collection, base, overrides):
             with app.test_request_context():
-                return records.create(collection, _merge(base, overrides), actor="factory")
+                # Factories set up history: any status, any date, like the seeds.
+                return records.create(
+                    collection, _merge(base, overrides), actor="factory", today_rules=False, allow_managed=True
+                )
 
         def lot(self, **overrides):
             return self._create("lots", LOT, overrides)

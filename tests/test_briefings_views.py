@@ -102,10 +102,8 @@ def test_create_stores_the_validated_document(client, database, request_record):
     assert stored["offer_deadline"] == dt.datetime(2027, 3, 15, 11, 0)
     assert stored["award_route"] == "mini_competition"
     assert stored["award_criteria"] == [{"name": "Prix", "weight": 40}, {"name": "Méthodologie", "weight": 60}]
-    assert stored["invitations"] == [
-        {"provider": "0123456749", "lot": "L1", "sent_on": dt.datetime(2027, 2, 1), "response": "pending"},
-        {"provider": "0417497106", "lot": "L1", "sent_on": dt.datetime(2027, 2, 1), "response": "pending"},
-    ]
+    # Invitations, award and status are set by the workflow actions only: typed values are ignored.
+    assert stored["invitations"] == []
     assert stored["status"] == "draft"
     assert stored["version"] == 1
     assert "csrf_token" not in stored
@@ -131,19 +129,25 @@ def test_weights_not_adding_up_to_100_are_refused(client, database, request_reco
     assert database["briefings"].count_documents({}) == 0
 
 
-def test_an_invitation_for_a_provider_outside_the_lot_is_refused(client, database, make, request_record):
-    make.lot(code="L2", name_fr="Conception", name_nl="Ontwerp")
-    form = dict(FORM, request=request_record["reference"], lots=["L1", "L2"], **{"invitations-1-lot": "L2"})
+def test_status_and_award_cannot_be_typed_in_the_form(client, database, request_record):
+    form = dict(FORM, request=request_record["reference"], status="awarded", awarded_provider="0123456749")
 
-    response = client.form_post("/admin/briefings/new/", form)
+    client.form_post("/admin/briefings/new/", form)
 
-    assert "This provider is not party to this lot." in response.get_data(as_text=True)
-    assert database["briefings"].count_documents({}) == 0
+    stored = database["briefings"].find_one({})
+    assert stored["status"] == "draft"
+    assert "awarded_provider" not in stored
 
 
-def test_list_and_details_name_the_request_and_the_providers(client, database, request_record):
-    client.form_post("/admin/briefings/new/", dict(FORM, request=request_record["reference"]))
-    briefing = database["briefings"].find_one({})
+def test_list_and_details_name_the_request_and_the_providers(client, make, request_record):
+    invited = [
+        {"provider": "0123456749", "lot": "L1", "sent_on": "2027-02-01"},
+        {"provider": "0417497106", "lot": "L1", "sent_on": "2027-02-01"},
+    ]
+    briefing = make.briefing(
+        request=request_record["reference"], award_route="mini_competition", offer_deadline="2027-03-15T12:00",
+        award_criteria=[{"name": "Prix", "weight": 40}, {"name": "Méthodologie", "weight": 60}], invitations=invited,
+    )
 
     page = client.get("/admin/briefings/").get_data(as_text=True)
     assert cells(page, "reference") == [f"BRF-{YEAR}-0001"]

@@ -27,7 +27,10 @@ from schemas import fields as sf
 
 AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
 # View methods that change data: refused on the server to roles without the right to write.
-WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "action_view", "ajax_update"}
+WRITE_VIEWS = {
+    "create_view", "edit_view", "delete_view", "action_view", "ajax_update",
+    "move_view", "create_briefing_view", "eligibility_view", "invite_view", "respond_view", "award_view",
+}
 
 
 class CollectionView(ModelView):
@@ -89,10 +92,15 @@ class CollectionView(ModelView):
         return self.allow_delete and allowed(self.write_roles)
 
     def render(self, template, **kwargs):
-        """Pages render as usual; the details page also gets the record's history."""
+        """Pages render as usual; the details page also gets the record's history and workflow actions."""
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["history"] = self._history(kwargs["model"])
+            kwargs.update(self.details_extras(kwargs["model"]))
         return super().render(template, **kwargs)
+
+    def details_extras(self, model):
+        """What a details page shows besides the fields and history (views with a workflow add to it)."""
+        return {}
 
     def _history(self, model):
         labels = label_cache(self.coll.database)
@@ -110,13 +118,13 @@ class CollectionView(ModelView):
 
     def scaffold_form(self):
         """The edit form: every loadable field, the natural key read-only, and the version seen."""
-        form = form_class(self.schema(), readonly=self.edit_readonly)
+        form = form_class(self.schema(), readonly=self.edit_readonly, exclude=self.schema.managed_fields)
         form.version = HiddenField()
         return form
 
     def get_create_form(self):
         """The create form: like the edit form, without what the system fills in."""
-        return form_class(self.schema(), exclude=self.create_excluded)
+        return form_class(self.schema(), exclude=tuple(self.create_excluded) + self.schema.managed_fields)
 
     def edit_form(self, obj=None):
         """An edit form filled with the record as its schema presents it."""

@@ -1,17 +1,28 @@
-"""The briefings list and forms."""
-from backoffice.i18n import _l
+"""The briefings list and forms, with invitations, responses, award and the printable briefing."""
+from flask import abort, render_template, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import force_locale
+
+from backoffice import workflow
+from backoffice.auth import current_actor
+from backoffice.formatting import moment, money
+from backoffice.i18n import _, _l
+from backoffice.references import LabelCache, label_cache
 from backoffice.views.base import CollectionView
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
+from backoffice.views.workflow import WorkflowMixin
 from schemas.briefing import BRIEFING_LANGUAGES, BriefingSchema
-from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES
+from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, MUNICIPALITIES
 
 
-class BriefingView(CollectionView):
+class BriefingView(WorkflowMixin, CollectionView):
     """Briefings, newest reference first."""
 
     schema = BriefingSchema
     edit_readonly = ("reference",)
     create_excluded = ("reference",)
+    details_template = "admin/briefing_details.html"
     column_list = ("reference", "request", "lots", "language", "offer_deadline", "award_route", "status", "awarded_provider")
     column_sortable_list = ("reference", "request", "offer_deadline", "status")
     column_default_sort = ("reference", True)
@@ -23,3 +34,92 @@ class BriefingView(CollectionView):
         RefEqual("awarded_provider", _l("Awarded provider"), "providers"),
         *date_filters("offer_deadline", _l("Offer deadline")),
     ]
+
+    def details_extras(self, model):
+        """Besides the status buttons: proposals to invite, responses to record, the award form."""
+        extras = super().details_extras(model)
+        labels = label_cache(self.coll.database)
+        extras["invitations"] = [
+            dict(item, index=index, provider_name=labels.get("providers", item["provider"]),
+                 lot_name=labels.get("lots", item["lot"]), response_label=str(INVITATION_RESPONSES.get(item.get("response"), "")))
+            for index, item in enumerate(model.get("invitations", []))
+        ]
+        extras["responses"] = INVITATION_RESPONSES
+        writable = self.can_edit
+        extras["proposals"] = (
+            workflow.proposals(self.coll.database, model) if writable and model.get("status") in workflow.INVITING else {}
+        )
+        extras["lot_names"] = {lot: labels.get("lots", lot) for lot in model.get("lots", [])}
+        extras["can_respond"] = writable and model.get("status") in ("sent", "offers_received")
+        extras["can_award"] = writable and model.get("status") == "offers_received"
+        extras["offers"] = [item for item in extras["invitations"] if item.get("response") == "offer"]
+        return extras
+
+    @expose("/invite/", methods=("POST",))
+    def invite_view(self):
+        """Invite the providers ticked among the proposals."""
+        pairs = [tuple(value.split("|", 1)) for value in request.form.getlist("invite") if "|" in value]
+        return self.workflow_action(
+            lambda doc, version: workflow.invite(self.coll.database, doc, pairs, current_actor(), version),
+            _("The providers were invited."),
+        )
+
+    @expose("/respond/", methods=("POST",))
+    def respond_view(self):
+        """Record one provider's response: declined, or an offer with its amount and scores."""
+        try:
+            index = int(request.form.get("index", ""))
+        except ValueError:
+            index = -1
+
+        def respond(doc, version):
+            criteria = [item["name"] for item in doc.get("award_criteria", [])]
+            scores = {name: request.form.get(f"score-{position}", "").strip() for position, name in enumerate(criteria)}
+            scores = {name: value for name, value in scores.items() if value}
+            response = request.form.get("response", "")
+            if response not in INVITATION_RESPONSES:
+                raise workflow.Refused(_("Choose a response."))
+            return workflow.record_response(
+                self.coll.database, doc, index, response, request.form.get("offer_amount", "").strip() or None,
+                scores, current_actor(), version,
+            )
+
+        return self.workflow_action(respond, _("The response was recorded."))
+
+    @expose("/award/", methods=("POST",))
+    def award_view(self):
+        """Award the briefing to the chosen provider."""
+        return self.workflow_action(
+            lambda doc, version: workflow.award(
+                self.coll.database, doc, request.form.get("provider", ""), request.form.get("amount", "").strip(),
+                request.form.get("override_reason", "").strip(), current_actor(), version,
+            ),
+            _("The briefing was awarded."),
+        )
+
+    @expose("/print/")
+    def print_view(self):
+        """The briefing as a printable A4 document, in the briefing's own language."""
+        briefing = self.get_one(request.args.get("id", ""))
+        if briefing is None:
+            abort(404)
+        db = self.coll.database
+        request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
+        with force_locale(briefing.get("language", "fr")):
+            # A fresh cache: names must be read in the briefing's language, not the page's.
+            labels = LabelCache(db)
+            return render_template(
+                "briefing_print.html",
+                briefing=briefing,
+                request_doc=request_doc,
+                lots=[labels.get("lots", lot) for lot in briefing.get("lots", [])],
+                municipality=str(MUNICIPALITIES.get(request_doc.get("municipality"), "")),
+                route=str(AWARD_ROUTES.get(briefing.get("award_route"), "")),
+                money=money,
+                moment=moment,
+            )
+
+    @action("to_closed", _l("Close"), _l("Close the selected briefings?"))
+    def action_to_closed(self, ids):
+        """Bulk move: awarded → closed."""
+        self.bulk_move(ids, "closed")

@@ -3,6 +3,7 @@ import datetime as dt
 
 from flask import Response, abort, request
 from flask_admin import BaseView, expose
+from flask_babel import format_decimal
 
 from backoffice import audit, exports, reports
 from backoffice.auth import READERS, allowed, current_actor, require
@@ -52,6 +53,7 @@ class ReportsView(BaseView):
             "admin/reports.html",
             tables=tables,
             money=money,
+            number=format_decimal,
             start=request.args.get("from", ""),
             end=request.args.get("to", ""),
             year=_year(),

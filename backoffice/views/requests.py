@@ -1,13 +1,20 @@
 """The requests list and forms."""
-from backoffice.i18n import _l
+from flask import request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+
+from backoffice import workflow
+from backoffice.auth import current_actor
+from backoffice.i18n import _, _l
 from backoffice.views.base import CollectionView
+from backoffice.views.workflow import WorkflowMixin
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from schemas.choices import MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
 from schemas.request import RequestSchema
 
 
-class RequestView(CollectionView):
-    """Requests, newest first."""
+class RequestView(WorkflowMixin, CollectionView):
+    """Requests, newest first, with their workflow: review, eligibility, briefing."""
 
     schema = RequestSchema
     edit_readonly = ("reference",)
@@ -32,3 +39,48 @@ class RequestView(CollectionView):
         ChoiceEqual("themes", _l("Theme"), THEMES),
         *date_filters("received_on", _l("Received on")),
     ]
+
+    def details_extras(self, model):
+        """Besides the status buttons: may a briefing be written from this request now?"""
+        extras = super().details_extras(model)
+        extras["can_create_briefing"] = self.can_edit and model.get("status") == "under_review"
+        extras["can_decide"] = self.can_edit and model.get("status") in ("received", "under_review")
+        return extras
+
+    @expose("/eligibility/", methods=("POST",))
+    def eligibility_view(self):
+        """Record the eligibility decision and its reason."""
+        return self.workflow_action(
+            lambda doc, version: workflow.decide_eligibility(
+                self.coll.database, doc, request.form.get("decision", ""), request.form.get("reason", "").strip(),
+                current_actor(), version,
+            ),
+            _("The eligibility decision was recorded."),
+        )
+
+    @expose("/briefing/", methods=("POST",))
+    def create_briefing_view(self):
+        """Write a draft briefing prefilled from the request, and open it."""
+
+        def create(doc, version):
+            if version != doc.get("version"):
+                raise workflow.Refused(_("Someone else changed this record meanwhile; reload it and try again."))
+            briefing = workflow.create_briefing(self.coll.database, doc, current_actor())
+            return url_for("briefings.edit_view", id=str(briefing["_id"]))
+
+        return self.workflow_action(create, _("A draft briefing was created from the request."))
+
+    @action("to_under_review", _l("Start the review"), _l("Start the review of the selected requests?"))
+    def action_to_under_review(self, ids):
+        """Bulk move: received → under review."""
+        self.bulk_move(ids, "under_review")
+
+    @action("to_in_progress", _l("Mark as in progress"), _l("Mark the selected requests as in progress?"))
+    def action_to_in_progress(self, ids):
+        """Bulk move: awarded → in progress."""
+        self.bulk_move(ids, "in_progress")
+
+    @action("to_closed", _l("Close"), _l("Close the selected requests?"))
+    def action_to_closed(self, ids):
+        """Bulk move: in progress → closed."""
+        self.bulk_move(ids, "closed")

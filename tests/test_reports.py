@@ -1,0 +1,453 @@
+"""Manager reports over the demo data: every figure checked against the seed files, on screen and in CSV.
+
+The expected figures are computed here from seeds/*.json with plain Python, never
+through the application's code, so a wrong query or a wrong attribution shows.
+"""
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from backoffice import seeding
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+LANGUAGES = ("fr", "nl")
+
+STATUSES = {
+    "fr": {
+        "received": "Reçu",
+        "under_review": "En cours d'examen",
+        "briefing": "Cahier des charges en préparation",
+        "sent": "Envoyé aux prestataires",
+        "awarded": "Adjugé",
+        "in_progress": "En cours d'exécution",
+        "closed": "Clôturé",
+        "ineligible": "Non éligible",
+        "withdrawn": "Retiré",
+        "on_hold": "En suspens",
+    },
+    "nl": {
+        "received": "Ontvangen",
+        "under_review": "In behandeling",
+        "briefing": "Bestek in voorbereiding",
+        "sent": "Verstuurd naar de dienstverleners",
+        "awarded": "Gegund",
+        "in_progress": "In uitvoering",
+        "closed": "Afgesloten",
+        "ineligible": "Niet ontvankelijk",
+        "withdrawn": "Ingetrokken",
+        "on_hold": "Opgeschort",
+    },
+}
+# The 19 municipalities (NIS code: French, Dutch) and the whole region.
+MUNICIPALITIES = {
+    "21001": ("Anderlecht", "Anderlecht"),
+    "21002": ("Auderghem", "Oudergem"),
+    "21003": ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem"),
+    "21004": ("Bruxelles", "Brussel"),
+    "21005": ("Etterbeek", "Etterbeek"),
+    "21006": ("Evere", "Evere"),
+    "21007": ("Forest", "Vorst"),
+    "21008": ("Ganshoren", "Ganshoren"),
+    "21009": ("Ixelles", "Elsene"),
+    "21010": ("Jette", "Jette"),
+    "21011": ("Koekelberg", "Koekelberg"),
+    "21012": ("Molenbeek-Saint-Jean", "Sint-Jans-Molenbeek"),
+    "21013": ("Saint-Gilles", "Sint-Gillis"),
+    "21014": ("Saint-Josse-ten-Noode", "Sint-Joost-ten-Node"),
+    "21015": ("Schaerbeek", "Schaarbeek"),
+    "21016": ("Uccle", "Ukkel"),
+    "21017": ("Watermael-Boitsfort", "Watermaal-Bosvoorde"),
+    "21018": ("Woluwe-Saint-Lambert", "Sint-Lambrechts-Woluwe"),
+    "21019": ("Woluwe-Saint-Pierre", "Sint-Pieters-Woluwe"),
+    "region": ("Toute la Région", "Heel het Gewest"),
+}
+HEADERS = {
+    "fr": {
+        "lot": "Lot",
+        "municipality": "Commune",
+        "total": "Total",
+        "provider_columns": ["Prestataire", "Lot", "Invitations", "Offres", "Adjudications", "Montant adjugé (EUR, hors TVA)"],
+        "ceiling_columns": ["Lot", "Montant adjugé (EUR, hors TVA)", "Plafond (EUR, hors TVA)", "Part du plafond utilisée (%)"],
+    },
+    "nl": {
+        "lot": "Perceel",
+        "municipality": "Gemeente",
+        "total": "Totaal",
+        "provider_columns": ["Dienstverlener", "Perceel", "Uitnodigingen", "Offertes", "Gunningen", "Gegund bedrag (EUR, excl. btw)"],
+        "ceiling_columns": ["Perceel", "Gegund bedrag (EUR, excl. btw)", "Plafond (EUR, excl. btw)", "Gebruikt aandeel van het plafond (%)"],
+    },
+}
+PERIODS = [
+    ("2025-01-01", "2025-12-31"),
+    # Both ends are days on which requests came in: they count.
+    ("2025-01-14", "2025-12-09"),
+    ("2026-11-02", "2026-11-02"),
+    ("2024-01-01", "2026-12-31"),
+]
+YEARS = [2024, 2025, 2026]
+
+
+# The seed files, read directly ------------------------------------------------
+
+
+def seed_file(collection):
+    """One seed file as written on disk."""
+    return json.loads((SEEDS / f"{collection}.json").read_text(encoding="utf-8"))
+
+
+def day(text):
+    """The day of a seed date or date-time."""
+    return dt.date.fromisoformat(text[:10])
+
+
+def cents(amount):
+    """A seed amount ("86500.00") in euro cents."""
+    return int(Decimal(amount) * 100)
+
+
+def lot_names(language):
+    """`L1 — <name>` by lot code, in the language."""
+    return {lot["code"]: f"{lot['code']} — {lot['name_' + language]}" for lot in seed_file("lots")}
+
+
+def provider_names():
+    """Provider names by enterprise number (digits only)."""
+    return {re.sub(r"\D", "", provider["enterprise_number"]): provider["name"] for provider in seed_file("providers")}
+
+
+def expected_requests_by(dimension, start, end, language):
+    """{row name: {status label: count}} of the requests received from `start` to `end`, both included."""
+    start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    lots = lot_names(language)
+    index = LANGUAGES.index(language)
+    counts = defaultdict(Counter)
+    for item in seed_file("requests"):
+        if not start <= day(item["received_on"]) <= end:
+            continue
+        if dimension == "lot":
+            assert item["lots"], "every demo request names a lot"
+            names = [lots[code] for code in item["lots"]]
+        else:
+            names = [MUNICIPALITIES[item["municipality"]][index]]
+        for name in names:
+            counts[name][STATUSES[language][item["status"]]] += 1
+    return {name: dict(counter) for name, counter in counts.items()}
+
+
+def awarded_lots(briefing):
+    """(lot, cents) of an award: each lot the winner was invited for, with the amount of its offer there."""
+    winner = briefing["awarded_provider"]
+    total = cents(briefing["awarded_amount"])
+    offers = [(inv["lot"], cents(inv["offer_amount"])) for inv in briefing["invitations"] if inv["provider"] == winner and inv.get("offer_amount")]
+    if len(offers) <= 1:
+        return [(offers[0][0] if offers else briefing["lots"][0], total)]
+    # The demo awards over several lots add up the winner's offers on each lot.
+    assert sum(amount for _lot, amount in offers) == total, briefing["reference"]
+    return offers
+
+
+def expected_provider_year(year, language):
+    """[provider, lot, invitations, offers, awards, cents] for `year`, by provider name then lot code."""
+    lots, providers = lot_names(language), provider_names()
+    totals = defaultdict(lambda: [0, 0, 0, 0])
+    for briefing in seed_file("briefings"):
+        for invitation in briefing.get("invitations", []):
+            if invitation.get("sent_on") and day(invitation["sent_on"]).year == year:
+                line = totals[(invitation["provider"], invitation["lot"])]
+                line[0] += 1
+                line[1] += invitation.get("response") == "offer"
+        if briefing.get("awarded_provider") and briefing.get("awarded_on") and day(briefing["awarded_on"]).year == year:
+            for lot, amount in awarded_lots(briefing):
+                line = totals[(briefing["awarded_provider"], lot)]
+                line[2] += 1
+                line[3] += amount
+    ordered = sorted(totals.items(), key=lambda item: (providers[item[0][0]], item[0][1]))
+    return [[providers[provider], lots[lot], *line] for (provider, lot), line in ordered]
+
+
+def expected_ceilings(language):
+    """[lot, awarded cents, ceiling cents or None, share or None] for every lot, by code."""
+    lots = lot_names(language)
+    awarded = Counter()
+    for briefing in seed_file("briefings"):
+        if briefing.get("awarded_provider"):
+            for lot, amount in awarded_lots(briefing):
+                awarded[lot] += amount
+    rows = []
+    for lot in sorted(seed_file("lots"), key=lambda lot: lot["code"]):
+        ceiling = cents(lot["ceiling_amount"]) if lot.get("ceiling_amount") else None
+        used = awarded[lot["code"]]
+        share = (Decimal(100 * used) / ceiling).quantize(Decimal("0.1"), ROUND_HALF_UP) if ceiling else None
+        rows.append([lots[lot["code"]], used, ceiling, share])
+    return rows
+
+
+# Reading what the manager sees ------------------------------------------------
+
+
+class ReportTables(HTMLParser):
+    """The tables of the reports page by report name: each a list of rows of cell texts, headers first."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tables = {}
+        self.section = None
+        self.row = None
+        self.cell = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and (attrs.get("aria-labelledby") or "").startswith("report-"):
+            self.section = attrs["aria-labelledby"].removeprefix("report-")
+            self.tables[self.section] = []
+        elif tag == "tr" and self.section:
+            self.row = []
+        elif tag in ("th", "td") and self.row is not None:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self.cell is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[self.section].append(self.row)
+            self.row = None
+        elif tag == "section":
+            self.section = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def amount(text):
+    """Cents from an amount as shown (`86 500,00 €`, `€ 86.500,00`, `86500,00`); None when empty."""
+    return int(re.sub(r"\D", "", text)) if text.strip() else None
+
+
+def csv_rows(body):
+    """A report CSV as Excel reads it."""
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def counts_by_row(rows, language, first_header):
+    """{row name: {status label: count}} from a requests report, checking its header and totals."""
+    header, *lines = rows
+    assert header[0] == first_header
+    assert header[-1] == HEADERS[language]["total"]
+    assert set(header[1:-1]) == set(STATUSES[language].values())
+    found = {}
+    for line in lines:
+        counts = {title: int(value) for title, value in zip(header[1:-1], line[1:-1], strict=True) if int(value)}
+        assert int(line[-1]) == sum(counts.values()), line
+        found[line[0]] = counts
+    return found
+
+
+def money_rows(rows, money_columns):
+    """Rows with their amount columns read as cents and their counts as integers."""
+    read = []
+    for line in rows:
+        values = []
+        for index, value in enumerate(line):
+            if index in money_columns:
+                values.append(amount(value))
+            elif index in (2, 3, 4) and len(line) == 6:
+                values.append(int(value))
+            else:
+                values.append(value)
+        read.append(values)
+    return read
+
+
+# Fixtures ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock"])
+def engine(request):
+    """Seeding through the schemas takes seconds on the embedded store: one engine is enough here."""
+    return request.param
+
+
+@pytest.fixture
+def manager(app, database, client_as):
+    """A manager signed in on a database filled with the demo data."""
+    with app.test_request_context():
+        report = seeding.seed(database, app.config["SEEDS_DIR"])
+    assert not report.errors, report.errors
+    return client_as("manager")
+
+
+def page_tables(manager, language, **args):
+    manager.get(f"/admin/?lang={language}")
+    query = "&".join(f"{name}={value}" for name, value in args.items())
+    response = manager.get(f"/admin/reports/?{query}")
+    assert response.status_code == 200
+    return ReportTables(response.get_data(as_text=True)).tables
+
+
+def download(manager, language, report, **args):
+    manager.get(f"/admin/?lang={language}")
+    query = "&".join(f"{name}={value}" for name, value in args.items())
+    response = manager.get(f"/admin/reports/{report}.csv?{query}")
+    assert response.status_code == 200
+    return response
+
+
+# Requests per lot and per municipality ----------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("start, end", PERIODS)
+def test_requests_per_lot_and_status_match_the_demo_data(manager, language, start, end):
+    expected = expected_requests_by("lot", start, end, language)
+
+    on_page = page_tables(manager, language, **{"from": start, "to": end})["by_lot"]
+    in_csv = csv_rows(download(manager, language, "by_lot", **{"from": start, "to": end}).data)
+
+    assert counts_by_row(on_page, language, HEADERS[language]["lot"]) == expected
+    assert counts_by_row(in_csv, language, HEADERS[language]["lot"]) == expected
+    # Lots come in their order, L1 to L6.
+    assert [line[0] for line in in_csv[1:]] == sorted(expected)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("start, end", PERIODS)
+def test_requests_per_municipality_and_status_match_the_demo_data(manager, language, start, end):
+    expected = expected_requests_by("municipality", start, end, language)
+
+    on_page = page_tables(manager, language, **{"from": start, "to": end})["by_municipality"]
+    in_csv = csv_rows(download(manager, language, "by_municipality", **{"from": start, "to": end}).data)
+
+    assert counts_by_row(on_page, language, HEADERS[language]["municipality"]) == expected
+    assert counts_by_row(in_csv, language, HEADERS[language]["municipality"]) == expected
+
+
+def test_a_period_without_requests_says_so(manager):
+    tables = page_tables(manager, "fr", **{"from": "2023-01-01", "to": "2023-12-31"})
+
+    assert tables["by_lot"] == []
+    assert tables["by_municipality"] == []
+    rows = csv_rows(download(manager, "fr", "by_lot", **{"from": "2023-01-01", "to": "2023-12-31"}).data)
+    assert len(rows) == 1
+
+
+# Yearly totals per provider ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("year", YEARS)
+def test_yearly_provider_totals_match_the_demo_data(manager, language, year):
+    expected = expected_provider_year(year, language)
+
+    on_page = page_tables(manager, language, year=year)["providers"]
+    in_csv = csv_rows(download(manager, language, "providers", year=year).data)
+
+    for rows in (on_page, in_csv):
+        assert rows[0] == HEADERS[language]["provider_columns"]
+        assert money_rows(rows[1:], money_columns=(5,)) == expected
+
+
+def test_yearly_totals_add_up_to_the_awards_of_the_year(manager):
+    for year in YEARS:
+        awarded = sum(
+            cents(briefing["awarded_amount"])
+            for briefing in seed_file("briefings")
+            if briefing.get("awarded_on") and day(briefing["awarded_on"]).year == year
+        )
+        rows = csv_rows(download(manager, "fr", "providers", year=year).data)[1:]
+        assert sum(amount(line[5]) for line in rows) == awarded, year
+        # Amounts in the CSV are plain numbers with a decimal comma.
+        assert all(re.fullmatch(r"\d+,\d\d", line[5]) for line in rows)
+
+
+# Awarded amounts against the ceiling ---------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_awarded_amounts_per_lot_against_the_ceiling_match_the_demo_data(manager, language):
+    expected = expected_ceilings(language)
+
+    on_page = page_tables(manager, language)["ceilings"]
+    in_csv = csv_rows(download(manager, language, "ceilings").data)
+
+    for rows in (on_page, in_csv):
+        assert rows[0] == HEADERS[language]["ceiling_columns"]
+        read = [line[:3] + [share(line[3])] for line in money_rows(rows[1:], money_columns=(1, 2))]
+        assert read == expected
+
+
+def share(text):
+    """A percentage as shown, whichever decimal mark it uses; None when empty."""
+    return Decimal(text.replace(",", ".")) if text else None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_share_of_the_ceiling_reads_with_a_decimal_comma(manager, language):
+    on_page = page_tables(manager, language)["ceilings"]
+    in_csv = csv_rows(download(manager, language, "ceilings").data)
+
+    for rows in (on_page, in_csv):
+        l1 = rows[1]
+        assert l1[0].startswith("L1 ")
+        assert re.fullmatch(r"\d+,\d", l1[3]), l1[3]
+
+
+def test_ceiling_csv_writes_euro_with_a_decimal_comma(manager):
+    rows = csv_rows(download(manager, "fr", "ceilings").data)
+
+    l1 = rows[1]
+    assert l1[0] == "L1 — Mission globale de A à Z"
+    assert l1[2] == "1500000,00"
+    assert re.fullmatch(r"\d+,\d\d", l1[1])
+    # A lot without a ceiling shows neither a ceiling nor a share.
+    l5 = next(line for line in rows if line[0].startswith("L5 "))
+    assert l5[2:] == ["", ""]
+
+
+# The downloads themselves ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
+def test_each_report_downloads_as_an_excel_ready_file_and_is_audited(manager, database, report):
+    response = download(manager, "nl", report, **{"from": "2025-01-01", "to": "2025-12-31", "year": 2025})
+
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    assert response.mimetype == "text/csv"
+    file_name = f"report-{report.replace('_', '-')}-{dt.date.today().isoformat()}.csv"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{file_name}"'
+    assert response.headers["Cache-Control"] == "no-store"
+    entry = database["audit"].find_one({"action": "export", "actor": "manager@perspective.example"})
+    assert entry is not None and entry["details"]["report"] == report
+
+
+def test_page_links_each_download_with_the_chosen_period(manager):
+    manager.get("/admin/?lang=fr")
+
+    page = manager.get("/admin/reports/?from=2025-01-01&to=2025-12-31&year=2025").get_data(as_text=True)
+
+    for report in ("by_lot", "by_municipality", "providers", "ceilings"):
+        link = re.search(rf'href="(/admin/reports/{report}\.csv\?[^"]*)"', page)
+        assert link, report
+        assert "from=2025-01-01" in link.group(1) and "to=2025-12-31" in link.group(1) and "year=2025" in link.group(1)
+
+
+def test_unknown_report_is_not_found(manager):
+    assert manager.get("/admin/reports/everything.csv").status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(anonymous):
+    response = anonymous.get("/admin/reports/ceilings.csv")
+
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
