@@ -1,11 +1,15 @@
 """The Flask-Admin instance of an app: the home page and one view per collection."""
+from flask import url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import format_decimal
 
+from backoffice import dashboard
 from backoffice.auth import READERS, allowed, require
 from backoffice.db import get_db
-from backoffice.security import csp_nonce
+from backoffice.formatting import moment, money
 from backoffice.i18n import _l
+from backoffice.security import csp_nonce
 from backoffice.views.audit import AuditView
 from backoffice.views.briefings import BriefingView
 from backoffice.views.lots import LotView
@@ -13,11 +17,10 @@ from backoffice.views.providers import ProviderView
 from backoffice.views.reports import ReportsView
 from backoffice.views.requests import RequestView
 from backoffice.views.users import UserView
-from schemas.choices import REQUEST_STATUSES
 
 
 class HomeView(AdminIndexView):
-    """The landing page: how many records of each kind, and requests by status."""
+    """The dashboard: requests by status, lot and municipality; what needs attention; lots against ceilings."""
 
     def _handle_view(self, name, **kwargs):
         return require(READERS)
@@ -27,10 +30,23 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        db = get_db()
-        counts = {name: db[name].count_documents({}) for name in ("requests", "briefings", "providers", "lots")}
-        by_status = {status: db["requests"].count_documents({"status": status}) for status in REQUEST_STATUSES}
-        return self.render("admin/home.html", counts=counts, by_status=by_status, statuses=REQUEST_STATUSES)
+        requests_view = next(view for view in self.admin._views if getattr(view, "endpoint", None) == "requests")
+        return self.render(
+            "admin/home.html",
+            data=dashboard.summary(get_db()),
+            filter_url=lambda column, value: _filter_url(requests_view, column, value),
+            money=money,
+            number=format_decimal,
+            moment=moment,
+        )
+
+
+def _filter_url(view, column, value):
+    """The requests list narrowed to one value of a column, through the list's own filter."""
+    for index, flt in enumerate(view._filters or []):
+        if getattr(flt, "column", None) == column and not getattr(flt, "data_type", None):
+            return url_for(f"{view.endpoint}.index_view", **{f"flt0_{view.get_filter_arg(index, flt)}": value})
+    return url_for(f"{view.endpoint}.index_view")
 
 
 def init_app(app):

@@ -1,0 +1,93 @@
+"""What the home page shows: the pipeline at a glance and what needs attention.
+
+Pure computations over the database; the page draws them as bar charts with the
+numbers beside them as tables.
+"""
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from backoffice import reports
+from backoffice.clock import now
+from backoffice.references import LabelCache
+from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
+
+REVIEW_TOO_LONG = dt.timedelta(days=30)
+ATTENTION_LIMIT = 50
+
+
+@dataclass
+class Bars:
+    """A bar chart: labelled counts, largest first or in a fixed order."""
+
+    key: str
+    items: list = field(default_factory=list)  # (label, count, link arguments)
+
+    @property
+    def largest(self):
+        return max([count for _label, count, _args in self.items] or [0])
+
+
+def requests_by(db):
+    """Requests counted by status (workflow order), by lot and by municipality."""
+    statuses, lots, municipalities = Counter(), Counter(), Counter()
+    for doc in db["requests"].find({}, {"status": 1, "lots": 1, "municipality": 1}):
+        statuses[doc.get("status")] += 1
+        lots.update(doc.get("lots") or [])
+        municipalities[doc.get("municipality")] += 1
+    labels = LabelCache(db)
+    by_status = Bars("status", [(str(label), statuses[key], {"status": key}) for key, label in REQUEST_STATUSES.items()])
+    by_lot = Bars("lot", [(name, lots[code], {"lots": code}) for code, name in labels.choices("lots", everything=True)])
+    by_municipality = Bars(
+        "municipality",
+        sorted(
+            ((str(MUNICIPALITIES.get(key, key)), count, {"municipality": key}) for key, count in municipalities.items()),
+            key=lambda item: (-item[1], item[0]),
+        ),
+    )
+    return by_status, by_lot, by_municipality
+
+
+def _entered(doc, status):
+    """When the record last entered `status` (from its status history), if known."""
+    for entry in reversed(doc.get("status_history", [])):
+        if entry.get("to") == status:
+            return entry.get("at")
+    return None
+
+
+def attention(db, moment=None):
+    """Items needing attention: deadlines passed without award, long reviews, briefings with no answer."""
+    moment = moment or now()
+    overdue = list(
+        db["briefings"]
+        .find({"status": {"$in": ["sent", "offers_received"]}, "offer_deadline": {"$lt": moment}},
+              {"reference": 1, "offer_deadline": 1, "status": 1, "request": 1})
+        .sort("offer_deadline", 1)
+        .limit(ATTENTION_LIMIT)
+    )
+    long_reviews = []
+    for doc in db["requests"].find({"status": "under_review"}, {"reference": 1, "project_title": 1, "received_on": 1, "status_history": 1}):
+        since = _entered(doc, "under_review") or doc.get("received_on")
+        if since and moment - since > REVIEW_TOO_LONG:
+            long_reviews.append(doc | {"since": since, "days": (moment - since).days})
+    long_reviews.sort(key=lambda doc: doc["since"])
+    silent = [
+        doc
+        for doc in db["briefings"].find({"status": "sent"}, {"reference": 1, "invitations": 1, "offer_deadline": 1, "request": 1})
+        if doc.get("invitations") and all(item.get("response", "pending") == "pending" for item in doc["invitations"])
+    ]
+    return {"overdue": overdue, "long_reviews": long_reviews[:ATTENTION_LIMIT], "silent": silent[:ATTENTION_LIMIT]}
+
+
+def summary(db):
+    """Everything the home page shows."""
+    by_status, by_lot, by_municipality = requests_by(db)
+    return {
+        "by_status": by_status,
+        "by_lot": by_lot,
+        "by_municipality": by_municipality,
+        "attention": attention(db),
+        "ceilings": reports.lot_ceilings(db),
+        "totals": {name: db[name].count_documents({}) for name in ("requests", "briefings", "providers", "lots")},
+    }
