@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import format_currency, format_date, format_time
 from markupsafe import Markup, escape
 
-from backoffice.i18n import _
+from backoffice.i18n import _, current_language
 from schemas import fields as sf
 
 
@@ -29,6 +29,21 @@ def moment(value):
         return ""
     aware = value.replace(tzinfo=dt.timezone.utc)
     return f"{format_date(aware, 'medium')} {format_time(aware, 'short')}"
+
+
+def bilingual(doc, base):
+    """The French or Dutch text of a field pair (`name_fr` / `name_nl`) in the current language.
+
+    When that language's text is missing, the other one is shown with a visible marker;
+    English pages read the French text.
+    """
+    language = current_language()
+    own, other = ("nl", "fr") if language == "nl" else ("fr", "nl")
+    if doc.get(f"{base}_{own}"):
+        return doc[f"{base}_{own}"]
+    if doc.get(f"{base}_{other}"):
+        return f"{doc[f'{base}_{other}']} {_('[translation missing]')}"
+    return ""
 
 
 def choice(field, value):

@@ -5,7 +5,8 @@ reference); the schemas declare which field points where, and this module reads 
 """
 from flask import g
 
-from backoffice.i18n import _l, current_language
+from backoffice.formatting import bilingual
+from backoffice.i18n import _l
 from schemas.fields import Nested, NestedList, Ref, RefList
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
@@ -46,8 +47,7 @@ def label(collection, doc):
     if doc is None:
         return ""
     if collection == "lots":
-        name = doc.get(f"name_{current_language()}") or doc.get("name_fr") or doc.get("name_nl") or ""
-        return f"{doc['code']} — {name}"
+        return f"{doc['code']} — {bilingual(doc, 'name')}"
     if collection == "requests":
         return f"{doc['reference']} — {doc.get('project_title', '')}"
     if collection == "providers":

@@ -11,6 +11,7 @@ from flask import abort, flash, request
 from flask_login import current_user
 from flask_admin import expose
 from flask_admin.contrib.pymongo import ModelView
+from flask_admin.form import rules
 from flask_wtf import FlaskForm
 from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup, escape
@@ -20,12 +21,25 @@ from backoffice import audit, exports, records, search
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
-from backoffice.i18n import _
+from backoffice.i18n import _, current_language
 from backoffice.references import label_cache
 from schemas import fields as sf
 
 
 AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+class HiddenFields(rules.BaseRule):
+    """For form rule sets: the hidden fields (version, CSRF token) count as shown.
+
+    form.hidden_tag() writes them; without this rule Flask-Admin would drop them from
+    any form that lays its fields out with rules.
+    """
+
+    visible_fields = ["version", "csrf_token"]
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        return ""
 # View methods that change data: refused on the server to roles without the right to write.
 WRITE_VIEWS = {
     "create_view", "edit_view", "delete_view", "action_view", "ajax_update",
@@ -129,6 +143,13 @@ class CollectionView(ModelView):
     def edit_form(self, obj=None):
         """An edit form filled with the record as its schema presents it."""
         data = records.editable_data(self.schema.collection, obj)
+        if current_language() != "en":
+            # Amounts read with a decimal comma in French and Dutch (the schema reads both).
+            for path, field in self.fields.items():
+                parent, _dot, name = path.rpartition(".")
+                holder = data.get(parent) if parent else data
+                if isinstance(field, sf.Money) and isinstance(holder, dict) and holder.get(name):
+                    holder[name] = holder[name].replace(".", ",")
         form = self._edit_form_class(request.form if request.method == "POST" else None, **data)
         if request.method != "POST":
             form.version.data = str(obj.get("version", ""))

@@ -1,5 +1,7 @@
 """The lots list and forms."""
-from backoffice.views.base import CollectionView
+from flask_admin.form import rules
+
+from backoffice.views.base import CollectionView, HiddenFields
 from schemas.lot import LotSchema
 
 
@@ -11,3 +13,14 @@ class LotView(CollectionView):
     column_list = ("code", "name_fr", "name_nl", "starts_on", "ends_on", "ceiling_amount", "active")
     column_sortable_list = ("code", "starts_on", "ends_on")
     column_default_sort = ("code", False)
+    # French and Dutch side by side, so a missing or diverging translation shows at a glance.
+    form_rules = [
+        "code",
+        rules.Row("name_fr", "name_nl"),
+        rules.Row("description_fr", "description_nl"),
+        "framework_reference",
+        rules.Row("starts_on", "ends_on"),
+        "ceiling_amount",
+        "active",
+        HiddenFields(),
+    ]
