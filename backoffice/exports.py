@@ -13,6 +13,7 @@ from flask import Response, stream_with_context
 
 from backoffice.formatting import value_text
 from backoffice.i18n import current_language
+from backoffice.paths import value_at
 from backoffice.references import LabelCache
 from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
@@ -79,16 +80,6 @@ def neutralise(text):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def value_at(doc, path):
-    """The value at a dotted path of a document."""
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
 def batches(collection, query, size=BATCH):
     """Every document matching `query`, fetched `size` at a time in `_id` order."""
     last = None
@@ -112,19 +103,11 @@ def generate_csv(collection, query, delimiter=";", language=None):
     writer = csv.writer(Line(), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield BOM + writer.writerow([header(field, path) for path, field in columns.items()])
     for page in batches(collection, query):
-        _prefetch(labels, columns, page)
+        labels.prefetch_documents(page, columns)
         yield "".join(
             writer.writerow([cell(field, value_at(doc, path), labels, language) for path, field in columns.items()])
             for doc in page
         )
-
-
-def _prefetch(labels, columns, docs):
-    for path, field in columns.items():
-        if isinstance(field, (sf.Ref, sf.RefList)):
-            values = [value_at(doc, path) for doc in docs]
-            keys = [key for value in values if value for key in (value if isinstance(value, list) else [value])]
-            labels.prefetch(field.collection, keys)
 
 
 def table_csv(table, language=None, delimiter=";"):

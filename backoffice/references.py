@@ -7,6 +7,7 @@ from flask import g
 
 from backoffice.formatting import bilingual
 from backoffice.i18n import _l
+from backoffice.paths import value_at
 from schemas.fields import Nested, NestedList, Ref, RefList
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
@@ -138,6 +139,12 @@ class LabelCache:
             # A dangling reference still shows its key rather than nothing.
             known.setdefault(key, str(key))
 
+    def prefetch_documents(self, docs, fields):
+        """Load the names of every record that `docs` refer to through `fields` ({dotted path: field})."""
+        for path, field in fields.items():
+            for collection, keys in referenced_keys(field, [value_at(doc, path) for doc in docs]):
+                self.prefetch(collection, keys)
+
     def get(self, collection, key):
         """The name of one referenced record (fetched now if no page prefetched it)."""
         self.prefetch(collection, [key])
@@ -152,6 +159,18 @@ class LabelCache:
         pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
         self.labels.setdefault(collection, {}).update(pairs)
         return pairs
+
+
+def referenced_keys(field, values):
+    """(collection, keys) pairs for the references held by `values` of one schema field."""
+    if isinstance(field, Ref):
+        yield field.collection, [value for value in values if value]
+    elif isinstance(field, RefList):
+        yield field.collection, [key for value in values if value for key in value]
+    elif isinstance(field, NestedList):
+        for name, sub in field.inner.schema.fields.items():
+            rows = [row.get(name) for value in values if value for row in value]
+            yield from referenced_keys(sub, rows)
 
 
 def label_cache(db):

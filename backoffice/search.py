@@ -7,6 +7,8 @@ MongoDB answers from the index (an anchored prefix) instead of scanning raw text
 import re
 import unicodedata
 
+from backoffice.paths import value_at
+
 WORD = re.compile(r"[a-z0-9]+")
 # Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
 NUMBER_RUN = re.compile(r"[0-9](?:[0-9.\s/-]*[0-9])?")
@@ -35,16 +37,7 @@ def terms(values):
 
 def document_terms(doc, paths):
     """The search terms of a document from its fields at the given dotted paths."""
-    return terms(_value_at(doc, path) for path in paths)
-
-
-def _value_at(doc, path):
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
+    return terms(value_at(doc, path) for path in paths)
 
 
 def query(search):

@@ -22,6 +22,7 @@ from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, current_language
+from backoffice.paths import value_at
 from backoffice.references import label_cache
 from schemas import fields as sf
 
@@ -266,11 +267,7 @@ class CollectionView(ModelView):
         return {column.split(".")[0]: 1 for column in columns} | {"version": 1}
 
     def _prefetch_labels(self, rows, columns):
-        cache = label_cache(self.coll.database)
-        for column in columns:
-            field = self.fields.get(column)
-            for collection, keys in _referenced_keys(field, [_value_at(row, column) for row in rows]):
-                cache.prefetch(collection, keys)
+        label_cache(self.coll.database).prefetch_documents(rows, {column: self.fields.get(column) for column in columns})
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -321,13 +318,14 @@ class CollectionView(ModelView):
         return doc
 
     def _get_field_value(self, model, name):
-        return _value_at(model, name)
+        return value_at(model, name)
+
 
 def _formatter(path, field):
     """A list/details formatter showing the value at `path` as a person reads it."""
 
     def show(view, context, model, name):
-        value = _value_at(model, path)
+        value = value_at(model, path)
         labels = label_cache(view.coll.database)
         if isinstance(field, sf.NestedList):
             return table_html(field, value or [], labels)
@@ -350,24 +348,3 @@ def _flatten_fields(schema, prefix=""):
         else:
             flat[path] = field
     return flat
-
-
-def _value_at(doc, path):
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _referenced_keys(field, values):
-    """(collection, keys) pairs for the references held by `values` of one field."""
-    if isinstance(field, sf.Ref):
-        yield field.collection, [value for value in values if value]
-    elif isinstance(field, sf.RefList):
-        yield field.collection, [key for value in values if value for key in value]
-    elif isinstance(field, sf.NestedList):
-        for name, sub in field.inner.schema.fields.items():
-            rows = [row.get(name) for value in values if value for row in value]
-            yield from _referenced_keys(sub, rows)
