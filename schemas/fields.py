@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bson.decimal128 import Decimal128
 from marshmallow import ValidationError, fields, validate
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.be import vat as belgian_vat
 
 from flask_babel import lazy_gettext as _l
 
@@ -219,18 +221,19 @@ class EnterpriseNumber(Translated, fields.String):
         super().__init__(metadata=_meta(label, help_text, placeholder="0123.456.749"), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        number = re.sub(r"[\s.\-/]", "", str(value)).upper()
-        if number.startswith("BE"):
-            number = number[2:]
+        number = belgian_vat.compact(str(value))
+        # python-stdnum pads old nine-digit numbers; a number typed today has ten digits.
         if not re.fullmatch(r"[0-9]+", number):
             raise self.make_error("digits")
-        if len(number) != 10:
+        if len(re.sub(r"\D", "", str(value).upper().removeprefix("BE"))) != 10:
             raise self.make_error("length")
-        if number[0] not in "01":
-            raise self.make_error("first_digit")
-        if 97 - int(number[:8]) % 97 != int(number[8:]):
-            raise self.make_error("checksum")
-        return number
+        try:
+            return belgian_vat.validate(number)
+        except stdnum_exceptions.InvalidComponent:
+            raise self.make_error("first_digit") from None
+        except stdnum_exceptions.ValidationError:
+            # A wrong check (or the impossible 0000000000): no enterprise has this number.
+            raise self.make_error("checksum") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         return format_enterprise_number(value)
