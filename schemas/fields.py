@@ -228,12 +228,16 @@ class EnterpriseNumber(Translated, fields.String):
         if len(re.sub(r"\D", "", str(value).upper().removeprefix("BE"))) != 10:
             raise self.make_error("length")
         try:
-            return belgian_vat.validate(number)
+            number = belgian_vat.validate(number)
         except stdnum_exceptions.InvalidComponent:
             raise self.make_error("first_digit") from None
         except stdnum_exceptions.ValidationError:
             # A wrong check (or the impossible 0000000000): no enterprise has this number.
             raise self.make_error("checksum") from None
+        # stdnum also takes 00 where the register writes 97 (both are 0 modulo 97).
+        if int(number[8:]) != 97 - int(number[:8]) % 97:
+            raise self.make_error("checksum")
+        return number
 
     def _serialize(self, value, attr, obj, **kwargs):
         return format_enterprise_number(value)
