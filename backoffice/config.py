@@ -24,6 +24,8 @@ def load(overrides=None):
         "SEEDS_DIR": str(ROOT / "seeds"),
         "PAGE_SIZE": 25,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Werkzeug's scrypt at its default cost (about a quarter second per hash on this size of machine).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # A session ends after this long without a request (each request renews it).

@@ -1,4 +1,5 @@
 """Operations on users: create, set a password, check a sign-in. The CLI and the admin call these."""
+from flask import current_app
 from marshmallow import ValidationError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,7 +30,7 @@ def hash_password(password):
         PasswordSchema().load({"password": password})
     except ValidationError as error:
         raise records.SaveRefused(records.plain_messages(error.messages)) from None
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def set_password(db, user, password, actor):

@@ -126,8 +126,10 @@ def follow_request(db, briefing, to, actor):
 
 def decide_eligibility(db, request, decision, reason, actor, version=None):
     """Record whether the requester may use the purchasing centre; a refusal closes the request as ineligible."""
-    if request.get("status") not in ("received", "under_review", "on_hold"):
+    if request.get("status") not in ("received", "under_review"):
         raise Refused(_("Eligibility is decided while the request is received or under review."))
+    if decision == "ineligible" and not (reason or "").strip():
+        raise Refused(_("Say why the request is not eligible."))
     if decision == "ineligible":
         return move(db, "requests", request, "ineligible", actor, comment=reason, version=version)
     if decision != "eligible":
@@ -243,8 +245,9 @@ def record_response(db, briefing, index, response, amount, scores, actor, versio
         raise Refused(_("This invitation does not exist (any more)."))
     line = {key: value for key, value in invitations[index].items() if key not in ("offer_amount", "score", "criterion_scores")}
     line["response"] = response
-    if response == "offer":
+    if response == "offer" and amount:
         line["offer_amount"] = amount
+    if response == "offer":
         if scores:
             line["criterion_scores"] = [{"criterion": name, "score": score} for name, score in scores.items()]
             weights = {item["name"]: item["weight"] for item in briefing.get("award_criteria", [])}
@@ -259,7 +262,7 @@ def award(db, briefing, provider, amount, override_reason, actor, version=None):
     if briefing.get("status") != "offers_received":
         raise Refused(_("A briefing is awarded once its offers are received."))
     deadline = briefing.get("offer_deadline")
-    if briefing.get("award_route") == "mini_competition" and (deadline is None or now() < deadline):
+    if deadline is None or now() < deadline:
         raise Refused(_("Nothing is awarded before the offer deadline."))
     invitations = [item for item in briefing.get("invitations", []) if item["provider"] == provider]
     if not invitations:

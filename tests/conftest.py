@@ -30,6 +30,8 @@ def app(engine, tmp_path):
         "DATABASE_ENGINE": engine,
         "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
         "SECRET_KEY": "test-secret",
+        # Still scrypt, at a cost that keeps hundreds of sign-ins fast; production keeps the default.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     if engine == "mongodb":
         config["MONGO_URI"] = os.environ["MONGO_URI"]
