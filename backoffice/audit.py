@@ -81,8 +81,23 @@ def _flat(doc, name):
 
 def history(db, collection, record_id, limit=200):
     """The entries about one record, newest first."""
-    cursor = db[COLLECTION].find({"collection": collection, "record": record_id}).sort([("at", -1), ("_id", -1)])
+    # `record` first: the embedded store reads the candidates of the first indexed field it meets,
+    # and one record's entries are a handful where a collection's are thousands.
+    cursor = db[COLLECTION].find({"record": record_id, "collection": collection}).sort([("at", -1), ("_id", -1)])
     return list(cursor.limit(limit))
+
+
+def field_label(collection, path):
+    """The translated label of a field named by its dotted path (`contact.email`), or the path itself."""
+    schema = ALL_SCHEMAS.get(collection)
+    node = schema() if schema else None
+    field = None
+    for part in path.split("."):
+        field = node.fields.get(part) if node is not None else None
+        if field is None:
+            return path
+        node = getattr(field, "schema", None)
+    return str(field.metadata.get("label", path))
 
 
 def action_label(action):

@@ -5,7 +5,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, exports, records, seeding, users
+from backoffice import audit, backup, exports, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
 from schemas.user import ROLES
@@ -116,9 +116,32 @@ def demo_accounts_command():
         click.echo(f"  {email:<24} role {role:<8} password {DEMO_PASSWORD}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(file):
+    """Write every collection to FILE as Extended JSON (put it back with `restore`)."""
+    counts = backup.backup(get_db(), file)
+    click.echo(f"Backup written to {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(file):
+    """Replace every collection by those of the backup FILE (checked whole first) and re-create the indexes."""
+    try:
+        counts = backup.restore(get_db(), file)
+    except backup.NotABackup as refused:
+        raise click.ClickException(f"{refused} Nothing was changed.") from None
+    click.echo(f"Restored from {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
 def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_accounts_command)
     app.cli.add_command(export_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask import Response, stream_with_context
 
+from backoffice import db as database
 from backoffice.formatting import value_text
 from backoffice.i18n import current_language
 from backoffice.paths import value_at
@@ -52,17 +53,7 @@ def header(field, path):
 
 def cell(field, value, labels, language):
     """One value as a person reads it: names for codes, ISO dates, euro amounts with the locale's decimal mark."""
-    if value is None or value == []:
-        return ""
-    if isinstance(field, sf.LocalDateTime):
-        return sf.local_time_text(value).replace("T", " ")
-    if isinstance(field, (sf.Date, sf.Timestamp)):
-        return value.date().isoformat()
-    if isinstance(field, sf.Money):
-        return euro(value, language)
-    if isinstance(field, sf.Integer):
-        return value
-    return neutralise(value_text(field, value, labels))
+    return column_cell(field, labels, language)(value)
 
 
 def euro(cents, language):
@@ -82,16 +73,7 @@ def neutralise(text):
 
 def batches(collection, query, size=BATCH):
     """Every document matching `query`, fetched `size` at a time in `_id` order."""
-    last = None
-    while True:
-        after = {"_id": {"$gt": last}} if last is not None else {}
-        page_query = {"$and": [query, after]} if query and after else query or after
-        page = list(collection.find(page_query, sort=[("_id", 1)], limit=size))
-        if page:
-            yield page
-        if len(page) < size:
-            return
-        last = page[-1]["_id"]
+    return database.batches(collection, query, size)
 
 
 def generate_csv(collection, query, delimiter=";", language=None):
@@ -102,12 +84,40 @@ def generate_csv(collection, query, delimiter=";", language=None):
     labels = LabelCache(collection.database)
     writer = csv.writer(Line(), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield BOM + writer.writerow([header(field, path) for path, field in columns.items()])
+    cells = [(path, column_cell(field, labels, language)) for path, field in columns.items()]
     for page in batches(collection, query):
         labels.prefetch_documents(page, columns)
-        yield "".join(
-            writer.writerow([cell(field, value_at(doc, path), labels, language) for path, field in columns.items()])
-            for doc in page
-        )
+        yield "".join(writer.writerow([to_cell(value_at(doc, path)) for path, to_cell in cells]) for doc in page)
+
+
+def column_cell(field, labels, language):
+    """`cell()` for one column: the field's kind is looked at once, not for every row.
+
+    A closed list's labels are translated once per export too (`LabelCache.choice_text`).
+    """
+    if isinstance(field, sf.LocalDateTime):
+        def shown(value):
+            return sf.local_time_text(value).replace("T", " ")
+    elif isinstance(field, (sf.Date, sf.Timestamp)):
+        def shown(value):
+            return value.date().isoformat()
+    elif isinstance(field, sf.Money):
+        def shown(value):
+            return euro(value, language)
+    elif isinstance(field, sf.Integer):
+        def shown(value):
+            return value
+    elif isinstance(field, (sf.Choice, sf.ChoiceList)):
+        def shown(value):
+            return neutralise(labels.choice_text(field, value))
+    else:
+        def shown(value):
+            return neutralise(value_text(field, value, labels))
+
+    def to_cell(value):
+        return "" if value is None or value == [] else shown(value)
+
+    return to_cell
 
 
 def table_csv(table, language=None, delimiter=";"):

@@ -3,12 +3,12 @@
 Records refer to each other by natural key (lot code, enterprise number, request
 reference); the schemas declare which field points where, and this module reads that.
 """
-from flask import g
+from flask import g, has_request_context, request
 
 from backoffice.formatting import bilingual
 from backoffice.i18n import _l
 from backoffice.paths import value_at
-from schemas.fields import Nested, NestedList, Ref, RefList
+from schemas.fields import ChoiceList, Nested, NestedList, Ref, RefList
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 # What a person sees for a record of each collection, built from these fields.
@@ -73,6 +73,9 @@ class DatabaseReferences:
         wanted = set(keys) - set(self.pending.get(collection, {}))
         if not wanted:
             return set()
+        read = _read_whole_in_this_request(self.db, collection)
+        if read is not None:
+            return wanted - {doc[key_field] for doc in read}
         found = self.db[collection].find({key_field: {"$in": sorted(wanted)}}, {key_field: 1})
         return wanted - {doc[key_field] for doc in found}
 
@@ -109,6 +112,8 @@ CHOOSABLE = {
     "providers": {"status": "active"},
 }
 CHOICES_LIMIT = 1000
+# Collections small enough to be read whole, once per request, for every name and choice a page needs.
+READ_WHOLE = {"lots"}
 
 COLLECTION_NAMES = {
     "lots": _l("Lot"),
@@ -125,6 +130,9 @@ class LabelCache:
     def __init__(self, db):
         self.db = db
         self.labels = {}
+        self.whole = {}
+        self.choice_lists = {}
+        self.choice_texts = {}
 
     def prefetch(self, collection, keys):
         """Load the names of all `keys` not known yet, with a single query."""
@@ -133,8 +141,11 @@ class LabelCache:
         if not wanted:
             return
         key_field = SCHEMAS[collection].natural_key
-        for doc in self.db[collection].find({key_field: {"$in": wanted}}, LABEL_FIELDS[collection]):
-            known[doc[key_field]] = label(collection, doc)
+        if collection in READ_WHOLE:
+            self.read_whole(collection)
+        else:
+            for doc in self.db[collection].find({key_field: {"$in": wanted}}, LABEL_FIELDS[collection]):
+                known[doc[key_field]] = label(collection, doc)
         for key in wanted:
             # A dangling reference still shows its key rather than nothing.
             known.setdefault(key, str(key))
@@ -142,23 +153,55 @@ class LabelCache:
     def prefetch_documents(self, docs, fields):
         """Load the names of every record that `docs` refer to through `fields` ({dotted path: field})."""
         for path, field in fields.items():
+            if not isinstance(field, (Ref, RefList, NestedList)):
+                continue  # holds no reference: no need to read its values
             for collection, keys in referenced_keys(field, [value_at(doc, path) for doc in docs]):
                 self.prefetch(collection, keys)
 
     def get(self, collection, key):
         """The name of one referenced record (fetched now if no page prefetched it)."""
+        known = self.labels.get(collection)
+        if known is not None and key in known:
+            return known[key]
         self.prefetch(collection, [key])
         return self.labels[collection].get(key, "")
 
+    def choice_text(self, field, value):
+        """A closed-list value (or list of values) as `formatting.value_text` shows it.
+
+        Each list's labels are translated once for this cache, not once per cell.
+        """
+        held = self.choice_texts.get(id(field.choices))
+        if held is None or held[0] is not field.choices:
+            held = self.choice_texts[id(field.choices)] = (field.choices, {key: str(text) for key, text in field.choices.items()})
+        texts = held[1]
+        items = value if isinstance(field, ChoiceList) else [value]
+        return ", ".join("" if item is None else texts[item] if item in texts else str(item) for item in items)
+
+    def read_whole(self, collection):
+        """Every record of a small collection (READ_WHOLE) in key order, read once for this cache."""
+        if collection not in self.whole:
+            key_field = SCHEMAS[collection].natural_key
+            docs = list(self.db[collection].find({}, LABEL_FIELDS[collection]).sort(key_field, 1))
+            self.whole[collection] = docs
+            self.labels.setdefault(collection, {}).update((doc[key_field], label(collection, doc)) for doc in docs)
+        return self.whole[collection]
+
     def choices(self, collection, everything=False):
         """The choosable records of a collection as (key, name) pairs, for select lists and filters."""
-        key_field = SCHEMAS[collection].natural_key
         query = {} if everything else CHOOSABLE.get(collection, {})
-        direction = -1 if collection == "requests" else 1
-        docs = self.db[collection].find(query, LABEL_FIELDS[collection]).sort(key_field, direction).limit(CHOICES_LIMIT)
-        pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
-        self.labels.setdefault(collection, {}).update(pairs)
-        return pairs
+        cache_key = (collection, bool(query))
+        if cache_key not in self.choice_lists:
+            key_field = SCHEMAS[collection].natural_key
+            if collection in READ_WHOLE and not query:
+                docs = self.read_whole(collection)[:CHOICES_LIMIT]
+            else:
+                direction = -1 if collection == "requests" else 1
+                docs = self.db[collection].find(query, LABEL_FIELDS[collection]).sort(key_field, direction).limit(CHOICES_LIMIT)
+            pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
+            self.labels.setdefault(collection, {}).update(pairs)
+            self.choice_lists[cache_key] = pairs
+        return list(self.choice_lists[cache_key])
 
 
 def referenced_keys(field, values):
@@ -173,8 +216,25 @@ def referenced_keys(field, values):
             yield from referenced_keys(sub, rows)
 
 
+def _read_whole_in_this_request(db, collection):
+    """The records of a small collection that this request has already read whole, or None."""
+    if collection not in READ_WHOLE or not has_request_context():
+        return None
+    cache = request.environ.get("backoffice.label_cache")
+    if cache is None or cache.db is not db:
+        return None
+    return cache.whole.get(collection)
+
+
 def label_cache(db):
-    """The label cache of the current request."""
-    if "label_cache" not in g:
-        g.label_cache = LabelCache(db)
-    return g.label_cache
+    """The label cache of the current request (of the app context outside a request)."""
+    # Kept with the request, not `g`: a test or command that holds one app context across
+    # several requests must not see names or choices read before its last change.
+    if not has_request_context():
+        if "label_cache" not in g:
+            g.label_cache = LabelCache(db)
+        return g.label_cache
+    cache = request.environ.get("backoffice.label_cache")
+    if cache is None:
+        cache = request.environ["backoffice.label_cache"] = LabelCache(db)
+    return cache

@@ -189,7 +189,7 @@ def test_the_audit_trail_lists_entries_for_an_admin_and_filters_by_action(client
     filtered = admin.get("/admin/audit/?flt0_0=delete").get_data(as_text=True)
     assert cells(filtered, "action") == ["Deleted"]
     assert cells(filtered, "key") == [created["reference"]]
-    assert "project_title" in cells(filtered, "changes")[0]
+    assert "Project title" in cells(filtered, "changes")[0]  # field labels, never internal names
 
 
 def test_audit_entries_cannot_be_changed_through_any_url(client_as, database, lot, make):

@@ -12,7 +12,7 @@ from backoffice.views.filters import ChoiceEqual, date_filters
 
 
 def _changes(view, context, model, name):
-    return "; ".join(f"{change['field']}" for change in model.get("changes", []))
+    return "; ".join(audit.field_label(model.get("collection"), change["field"]) for change in model.get("changes", []))
 
 
 class AuditView(ModelView):

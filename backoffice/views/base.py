@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from wtforms import HiddenField
 
 from backoffice import audit, exports, records, search
+from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
@@ -105,6 +106,10 @@ class CollectionView(ModelView):
     @property
     def can_delete(self):
         return self.allow_delete and allowed(self.write_roles)
+
+    def is_action_allowed(self, name):
+        """Bulk actions all change records: a reader sees none (the server refuses them anyway)."""
+        return allowed(self.write_roles) and super().is_action_allowed(name)
 
     def render(self, template, **kwargs):
         """Pages render as usual; the details page also gets the record's history and workflow actions."""
@@ -226,14 +231,13 @@ class CollectionView(ModelView):
     def get_list(self, page, sort_column, sort_desc, search_term, filters, execute=True, page_size=None):
         """One page of records, with one query per referenced collection to name them."""
         query = self._query(search_term, filters)
-        count = self.coll.count_documents(query)
         sort = self._sort(sort_column, sort_desc)
         page_size = self.page_size if page_size is None else page_size
         skip = page * page_size if page and page_size else 0
-        cursor = self.coll.find(query, projection=self._list_projection(), sort=sort, skip=skip, limit=page_size or 0)
         if not execute:
-            return count, cursor
-        rows = list(cursor)
+            cursor = self.coll.find(query, projection=self._list_projection(), sort=sort, skip=skip, limit=page_size or 0)
+            return self.coll.count_documents(query), cursor
+        count, rows = database.list_page(self.coll, query, sort, skip, page_size or 0, self._list_projection())
         self._prefetch_labels(rows, self.column_list or self.scaffold_list_columns())
         return count, rows
 
@@ -259,7 +263,9 @@ class CollectionView(ModelView):
         else:
             order = self._get_default_order() or []
         sort = [(column, pymongo.DESCENDING if desc else pymongo.ASCENDING) for column, desc in order]
-        # _id last keeps pages stable when many records share a value.
+        if sort and sort[-1][0] in self.schema.unique_fields:
+            return sort  # no two records share the value, and the field's own index serves the sort
+        # _id last keeps pages stable when many records share a value (the sort's index ends with it too).
         return sort + [("_id", sort[0][1] if sort else pymongo.ASCENDING)]
 
     def _list_projection(self):
@@ -331,6 +337,8 @@ def _formatter(path, field):
             return table_html(field, value or [], labels)
         if isinstance(field, sf.Timestamp):
             return moment(value)
+        if isinstance(field, (sf.Choice, sf.ChoiceList)) and value is not None and value != []:
+            return labels.choice_text(field, value)  # labels translated once per page, not per cell
         return value_text(field, value, labels)
 
     return show

@@ -4,7 +4,8 @@ The app runs on the embedded store filled from `seeds/`, served by Werkzeug in a
 thread for the whole session. A staff member signs in once through the /login form;
 each test gets a fresh Belgian-French browser context holding that sign-in, and fails
 when the page reaches outside the app or throws a JavaScript error. Screenshots go
-to `test-artifacts/` (git-ignored) for a person to look at.
+to `test-artifacts/` (git-ignored) for a person to look at; with UPDATE_SCREENSHOTS=1 the
+main screens shown in the README are written to `docs/screenshots/` instead.
 """
 import os
 import re
@@ -19,6 +20,10 @@ from backoffice import create_app, db, seeding, users
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# The README's screenshots: refreshed only on demand (UPDATE_SCREENSHOTS=1), at one width.
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+DOCS_VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -141,13 +146,14 @@ def sign_in_as(page, make_user):
 
 
 class PageWatch:
-    """What a page did that a test should not allow: requests leaving the app, JavaScript errors."""
+    """What a page did that a test should not allow: requests leaving the app, JavaScript errors, CSP refusals."""
 
     def __init__(self, base_url):
         self.base_url = base_url
         self.outside = []
         self.js_errors = []
         self.console_errors = []
+        self.csp_refusals = []
 
     def is_local(self, url):
         return url == self.base_url or url.startswith(self.base_url + "/")
@@ -164,13 +170,22 @@ class PageWatch:
         self.js_errors.append(str(error))
 
     def on_console(self, message):
-        # Not a failure by itself (a refused javascript: link under the CSP is noise), but worth showing.
-        if message.type == "error":
+        # Something the CSP refused (an inline handler, a javascript: link) is a control that silently
+        # does nothing: a failure. Other console errors are only shown.
+        if "Content Security Policy" in message.text or message.text.startswith("Refused to"):
+            self.csp_refusals.append(message.text)
+        elif message.type == "error":
             self.console_errors.append(message.text)
+
+    def clear(self):
+        """Forget what was seen (a page reused by several tests)."""
+        for seen in (self.outside, self.js_errors, self.console_errors, self.csp_refusals):
+            seen.clear()
 
     def problems(self):
         found = [f"the page requested something outside {self.base_url}: {url}" for url in self.outside]
         found += [f"the page threw a JavaScript error: {message}" for message in self.js_errors]
+        found += [f"the CSP refused something on the page: {message}" for message in self.csp_refusals]
         return found
 
 
@@ -218,11 +233,33 @@ def artifacts():
 
 @pytest.fixture
 def screenshot(page, artifacts):
-    """`screenshot("requests-list")` saves the whole page as test-artifacts/e2e-requests-list.png."""
+    """`screenshot("requests-list")` saves the whole page as test-artifacts/e2e-requests-list.png.
 
-    def shoot(name):
-        path = artifacts / f"e2e-{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
-        page.screenshot(path=str(path), full_page=True)
+    `screenshot("requests-list", docs=True)` is one of the README's pictures: the screen
+    as a 1280 px wide window shows it (the whole page with `full_page=True`, the window
+    scrolled down to a locator with `scroll_to=`), saved to docs/screenshots/requests-list.png
+    when UPDATE_SCREENSHOTS=1, else to test-artifacts/.
+    """
+
+    def shoot(name, docs=False, full_page=None, scroll_to=None):
+        slug = re.sub(r"[^a-z0-9-]+", "-", name.lower())
+        if not docs:
+            path = artifacts / f"e2e-{slug}.png"
+            page.screenshot(path=str(path), full_page=True if full_page is None else full_page)
+            return path
+        path = DOCS_SCREENSHOTS / f"{slug}.png" if UPDATE_SCREENSHOTS else artifacts / f"e2e-{slug}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        page.set_viewport_size(DOCS_VIEWPORT)
+        try:
+            page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            if scroll_to is not None:  # a part further down the page, at the bottom of the window
+                scroll_to.evaluate(
+                    "element => window.scrollTo(0, element.getBoundingClientRect().bottom + window.scrollY + 16 - window.innerHeight)"
+                )
+            page.screenshot(path=str(path), full_page=bool(full_page), animations="disabled", caret="hide")
+        finally:
+            page.set_viewport_size(size)
         return path
 
     return shoot

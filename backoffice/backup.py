@@ -1,0 +1,96 @@
+"""Backup and restore: every collection, every document, as canonical Extended JSON.
+
+A backup is one JSON document: `{"format": "backoffice-backup", "version": 1,
+"created_at": ..., "collections": {name: [documents...]}}`, written with
+`bson.json_util` in canonical mode, so ObjectIds, dates and 64-bit integers come back
+as they were on any engine. It is written to a temporary file and renamed at the end:
+an interrupted backup leaves no file that looks whole. A restore reads and checks the
+whole file before it touches the database, then replaces every collection and
+re-creates the indexes. On MongoDB, `mongodump` / `mongorestore` do the same job for
+large databases (see the README).
+"""
+import json
+import os
+import tempfile
+
+from bson import json_util
+
+from backoffice import db as database
+from backoffice.clock import now
+
+FORMAT = "backoffice-backup"
+VERSION = 1
+BATCH = 500
+JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS
+
+
+class NotABackup(Exception):
+    """The file is not a backup written by this app (or it is cut short)."""
+
+
+def backup(db, path):
+    """Write every collection of `db` to `path`; return {collection: number of documents}."""
+    counts = {}
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".backup-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(f'{{"format": {json.dumps(FORMAT)}, "version": {VERSION}, ')
+            stream.write(f'"created_at": {json_util.dumps(now(), json_options=JSON_OPTIONS)}, "collections": {{')
+            for position, name in enumerate(collection_names(db)):
+                stream.write(("," if position else "") + f"\n{json.dumps(name)}: [")
+                counts[name] = 0
+                # Batches in `_id` order: memory stays bounded however large the collection.
+                for batch in database.batches(db[name], {}, BATCH):
+                    for doc in batch:
+                        stream.write(("," if counts[name] else "") + "\n" + json_util.dumps(doc, json_options=JSON_OPTIONS))
+                        counts[name] += 1
+                stream.write("]")
+            stream.write("\n}}\n")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return counts
+
+
+def collection_names(db):
+    """The app's collections (MongoDB's own `system.` ones aside), in name order."""
+    return sorted(name for name in db.list_collection_names() if not name.startswith("system."))
+
+
+def read(path):
+    """The collections of a backup file, checked whole: {collection: [documents]}; NotABackup otherwise."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            content = json_util.loads(stream.read(), json_options=JSON_OPTIONS)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise NotABackup(f"{path} cannot be read as a backup: {error}") from None
+    if not isinstance(content, dict) or content.get("format") != FORMAT:
+        raise NotABackup(f"{path} is not a backup of this back-office.")
+    if content.get("version") != VERSION:
+        raise NotABackup(f"{path} is a backup of version {content.get('version')!r}; this app reads version {VERSION}.")
+    collections = content.get("collections")
+    if not isinstance(collections, dict) or not all(
+        isinstance(name, str) and name and isinstance(docs, list) and all(isinstance(doc, dict) and "_id" in doc for doc in docs)
+        for name, docs in collections.items()
+    ):
+        raise NotABackup(f"{path} is damaged: its collections are not lists of documents.")
+    return collections
+
+
+def restore(db, path):
+    """Replace every collection of `db` by those of the backup at `path`; return {collection: documents}.
+
+    Nothing is changed unless the whole file reads as a backup of this app.
+    """
+    collections = read(path)
+    for name in collection_names(db):
+        db[name].drop()
+    counts = {}
+    for name, docs in collections.items():
+        for start in range(0, len(docs), BATCH):
+            db[name].insert_many(docs[start:start + BATCH])
+        counts[name] = len(docs)
+    database.create_indexes(db)
+    return counts

@@ -1,0 +1,150 @@
+"""Shortcuts for lists and exports on the embedded store (tinymongo on SQLite).
+
+The embedded store answers a sorted query by decoding every matching document in
+Python and sorting them there: a list page of 10,000 requests decoded all 10,000 to
+show 20. Its SQLite tables hold each document as JSON, with an index on
+`json_extract(data, path)` for every index that `backoffice.db` declares. So:
+
+* an unfiltered page is read in that index's order by SQL, and only its rows are decoded;
+* a filtered page reads its matches once (projected), which gives the count too,
+  and sorts them here with MongoDB's order of types;
+* an export reads the row ids in `_id` order by SQL, then the rows a batch at a time.
+
+Each shortcut gives the same documents in the same order as the engine's own `find`
+(tests/test_embedded.py compares them), and answers None when it does not apply, so
+the caller takes the ordinary path. Sorting by SQL relies on what the schemas
+guarantee: a sortable field holds one type (text, number or date) in every document.
+This leans on tinymongo's storage, so the version is pinned in pyproject.toml.
+"""
+import datetime as dt
+import re
+
+from backoffice.paths import value_at
+
+try:  # The embedded engine is optional where MONGO_URI points at a real MongoDB.
+    from bson import ObjectId
+    from tinymongo.projection import normalize_projection, project_document
+    from tinymongo.table_backends import SQLiteTableBackend, _json_loads, matches_filter
+    from tinymongo.tinymongo import TinyMongoCollection
+except ImportError:  # pragma: no cover - tinymongo is a dependency of the app
+    TinyMongoCollection = None
+
+
+# Sort fields go into SQL: only plain dotted names (the views' own columns) are let through.
+SIMPLE_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _engine(collection):
+    """The SQLite engine behind an embedded collection; None for any other collection."""
+    if TinyMongoCollection is None or type(collection) is not TinyMongoCollection:
+        return None
+    engine = getattr(collection.parent, "engine", None)
+    return engine if isinstance(engine, SQLiteTableBackend) else None
+
+
+def page(collection, query, sort, skip, limit, projection):
+    """(count, documents) of one sorted page, or None when the shortcut does not apply."""
+    engine = _engine(collection)
+    if engine is None or not sort or not all(SIMPLE_FIELD.fullmatch(field) for field, _direction in sort):
+        return None
+    if not query:
+        documents = _window(engine, collection, sort, skip, limit, projection)
+        return collection.estimated_document_count(), documents
+    return _sorted_matches(collection, query, sort, skip, limit, projection)
+
+
+def _sql_path(field):
+    return "$" + "".join(f'."{part}"' for part in field.split("."))
+
+
+def _table(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _window(engine, collection, sort, skip, limit, projection):
+    # The same expression as the index, so SQLite walks the index instead of sorting.
+    order = ", ".join(
+        f"json_extract(data, '{_sql_path(field)}') {'DESC' if direction < 0 else 'ASC'}" for field, direction in sort
+    )
+    sql = f"SELECT data FROM {_table(collection.name)} ORDER BY {order} LIMIT ? OFFSET ?"
+    rows = engine._run_collection_read(collection.name, lambda conn: conn.execute(sql, (limit or -1, skip or 0)).fetchall())
+    spec = normalize_projection(projection)
+    return [_fresh(collection, _json_loads(data) if spec is None else project_document(_json_loads(data), spec)) for (data,) in rows]
+
+
+def _fresh(collection, doc):
+    """A document just decoded, as the engine's own find would hand it out."""
+    client = getattr(collection.parent, "_client", None)
+    if client is not None and not getattr(client, "_canonical_read_values", True):
+        return doc  # the engine would only copy it, and nobody else holds this one
+    return collection._materialize_read_value(doc)
+
+
+def _sorted_matches(collection, query, sort, skip, limit, projection):
+    fields = [field for field, _direction in sort]
+    wanted = None
+    if projection is not None:
+        wanted = dict(projection) | {field.split(".")[0]: 1 for field in fields}
+    documents = list(collection.find(query, projection=wanted))
+    keys = {}
+    for doc in documents:
+        key = tuple(bson_order(value_at(doc, field)) for field in fields)
+        if None in key:
+            return None  # a value MongoDB orders in ways this module does not: let the engine sort
+        keys[id(doc)] = key
+    # Sorting by the last key first, stably, gives the order of all keys together.
+    for position in reversed(range(len(sort))):
+        documents.sort(key=lambda doc: keys[id(doc)][position], reverse=sort[position][1] < 0)
+    end = skip + limit if limit else None
+    shown = documents[skip:end]
+    if projection is not None:
+        extra = set(wanted) - set(projection) - {"_id"}
+        for doc in shown:
+            for name in extra:
+                doc.pop(name, None)
+    return len(documents), shown
+
+
+# MongoDB's order between types: null (and missing), numbers, text, ..., ObjectId, booleans, dates.
+_RANKS = ((type(None), 1), (bool, 8), (int, 2), (float, 2), (str, 3), (dt.datetime, 9))
+
+
+def bson_order(value):
+    """A key that sorts scalar values as MongoDB does; None for values it does not cover (lists, documents)."""
+    if TinyMongoCollection is not None and isinstance(value, ObjectId):
+        return (7, value)
+    for kind, rank in _RANKS:
+        if isinstance(value, kind):
+            return (rank, 0 if value is None else value)
+    return None
+
+
+def batches(collection, query, size):
+    """Every match of `query` in `_id` order, `size` documents at a time; None when the shortcut does not apply."""
+    engine = _engine(collection)
+    if engine is None:
+        return None
+    return _batches(engine, collection, query, size)
+
+
+def _batches(engine, collection, query, size):
+    table = _table(collection.name)
+    # Row ids only: sorting them costs SQLite a few bytes per row, not the whole documents.
+    order = f"SELECT rowid FROM {table} ORDER BY json_extract(data, '$.\"_id\"')"
+    rowids = engine._run_collection_read(collection.name, lambda conn: [row for (row,) in conn.execute(order)])
+    pending = []
+    for start in range(0, len(rowids), size):
+        chunk = rowids[start:start + size]
+        sql = f"SELECT rowid, data FROM {table} WHERE rowid IN ({', '.join('?' * len(chunk))})"
+        rows = dict(engine._run_collection_read(collection.name, lambda conn: conn.execute(sql, chunk).fetchall()))
+        for rowid in chunk:
+            # A row deleted since the ids were read is simply gone; an updated one is read as it is now.
+            if rowid in rows:
+                doc = _json_loads(rows[rowid])
+                if matches_filter(doc, query):
+                    pending.append(_fresh(collection, doc))
+        while len(pending) >= size:
+            yield pending[:size]
+            pending = pending[size:]
+    if pending:
+        yield pending

@@ -1,0 +1,229 @@
+"""Synthetic data for the benchmarks: requests, providers and briefings shaped as the app stores them.
+
+Documents are written straight into the store (not through `records.create`, which
+would take minutes at 100,000 requests), in the shape `records.create` gives them:
+amounts in cents, dates as datetimes, references by natural key, `search_terms` filled,
+the audit fields and `version` set. The six lots come from `seeds/lots.json` through
+the schemas. Filling is incremental: a store at 10,000 requests is brought to 100,000
+by adding the missing ones, so one store serves every size of a run.
+"""
+import datetime as dt
+import json
+import random
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EMAIL = "manager@bench.example"
+STAFF_EMAIL = "staff@bench.example"
+PASSWORD = "bench password, long enough"
+CHUNK = 2_000
+
+MUNICIPALITIES = [f"210{n:02d}" for n in range(1, 20)] + ["region"]
+ORGANISATION_TYPES = ["regional_administration", "municipal_administration", "public_body", "private_organisation", "citizen_collective"]
+STATUSES = ["received", "under_review", "briefing", "sent", "awarded", "in_progress", "closed", "ineligible", "withdrawn", "on_hold"]
+THEMES = ["urban_planning", "public_space", "mobility", "environment", "housing", "social_cohesion", "culture", "youth", "health", "economy"]
+LOTS = ["L1", "L2", "L3", "L4", "L5", "L6"]
+FIRST = ["Marie", "Jan", "Sofia", "Mohamed", "Lotte", "Pierre", "Ana", "Youssef", "Els", "Karim", "Hélène", "Pieter"]
+LAST = ["Dubois", "Peeters", "Janssens", "El Amrani", "Maes", "Lambert", "Claes", "Dupont", "Willems", "Mertens"]
+PLACES = ["du Parc", "de la Gare", "Flagey", "du Canal", "Nord", "Midi", "des Étangs", "Josaphat", "de la Senne", "Sainctelette"]
+PROJECTS = ["Réaménagement", "Budget participatif", "Contrat de quartier", "Plan de mobilité", "Verdurisation", "Consultation", "Diagnostic"]
+SENTENCE = (
+    "Les habitants, les associations et les écoles du quartier sont invités à construire ensemble le programme ; "
+    "le processus doit aboutir à une restitution publique et à des recommandations partagées. "
+)
+FIRMS = ["Agora", "Civica", "Participe", "Samen", "Stadslab", "Quartiers Vivants", "Open Overleg", "Parole Publique", "Buurtwerk", "Tables Rondes"]
+FORMS = ["SCRL", "SRL", "ASBL", "BV", "VZW", "SC"]
+CITIES = [("1000", "Bruxelles"), ("1050", "Ixelles"), ("1060", "Saint-Gilles"), ("1080", "Molenbeek-Saint-Jean"), ("1030", "Schaerbeek"), ("9000", "Gent"), ("2000", "Antwerpen"), ("4000", "Liège")]
+# Requests in these statuses have a briefing; the briefing's status follows the request's.
+BRIEFING_FOR = {"briefing": "draft", "sent": "sent", "awarded": "awarded", "in_progress": "awarded", "closed": "closed"}
+CRITERIA = [("Qualité de la méthodologie", 50), ("Prix", 30), ("Expérience avec les publics visés", 20)]
+
+
+def provider_count(requests):
+    """How many providers go with this many requests (a framework agreement has a few dozen; the bench scales them)."""
+    return max(24, requests // 100)
+
+
+def enterprise_number(rng):
+    """A valid Belgian enterprise number (ten digits, check digits right)."""
+    body = rng.randrange(2_000_000, 19_999_999)
+    return f"{body:08d}{97 - body % 97:02d}"
+
+
+def _numbered_enterprise(number):
+    # Distinct for every provider number, so the unique index never refuses a generated one.
+    body = 2_000_000 + number * 7_919
+    return f"{body:08d}{97 - body % 97:02d}"
+
+
+def _stamped(doc, moment):
+    return doc | {"created_at": moment, "updated_at": moment, "created_by": "bench", "updated_by": "bench", "version": 1}
+
+
+def _with_terms(doc, collection):
+    from backoffice import search
+    from schemas.registry import ALL_SCHEMAS
+
+    doc["search_terms"] = search.document_terms(doc, ALL_SCHEMAS[collection].search_fields)
+    return doc
+
+
+def synthetic_provider(rng, number, moment):
+    """One provider as the schema stores it, party to two or three lots with a cascade rank."""
+    postcode, city = rng.choice(CITIES)
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    name = f"{rng.choice(FIRMS)} {number} {rng.choice(FORMS)}"
+    slug = name.lower().replace(" ", "-")
+    doc = {
+        "name": name,
+        "enterprise_number": _numbered_enterprise(number),
+        "address": {"street": f"Rue {rng.choice(PLACES)} {rng.randrange(1, 200)}", "postcode": postcode, "city": city},
+        "website": f"https://{slug}.example",
+        "contact": {"name": f"{first} {last}", "email": f"contact@{slug}.example", "phone": f"+322{rng.randrange(1000000, 9999999)}"},
+        "languages": sorted(rng.sample(["fr", "nl", "en"], rng.randrange(1, 4))),
+        "lots": [{"lot": lot, "rank": rng.randrange(1, 10)} for lot in sorted(rng.sample(LOTS, rng.randrange(2, 4)))],
+        "status": rng.choices(["active", "suspended", "left"], [90, 5, 5])[0],
+        "notes": "Prestataire retenu au terme de la procédure de 2023.",
+    }
+    return _with_terms(_stamped(doc, moment), "providers")
+
+
+def synthetic_request(rng, number, moment):
+    """One request as the schema stores it."""
+    received = dt.datetime(2024, 2, 1) + dt.timedelta(days=rng.randrange(0, 1000))
+    start = received + dt.timedelta(days=rng.randrange(30, 180))
+    first, last, place = rng.choice(FIRST), rng.choice(LAST), rng.choice(PLACES)
+    org_type = rng.choice(ORGANISATION_TYPES)
+    doc = {
+        "reference": f"REQ-{received.year}-{number:06d}",
+        "received_on": received,
+        "organisation": {"name": f"{'Commune' if org_type == 'municipal_administration' else 'ASBL'} {place} {number % 97}", "type": org_type},
+        "municipality": rng.choice(MUNICIPALITIES),
+        "contact": {
+            "name": f"{first} {last}",
+            "email": f"{first.lower()}.{last.lower().replace(' ', '')}{number}@example.org",
+            "phone": f"+322{rng.randrange(1000000, 9999999)}",
+            "language": rng.choice(["fr", "nl"]),
+        },
+        "project_title": f"{rng.choice(PROJECTS)} {place} n° {number}",
+        "description": SENTENCE * rng.randrange(1, 4),
+        "themes": rng.sample(THEMES, rng.randrange(1, 4)),
+        "lots": sorted(rng.sample(LOTS, rng.randrange(1, 3))),
+        "estimated_budget": rng.randrange(500_000, 25_000_000, 50),
+        "expected_start": start,
+        "expected_end": start + dt.timedelta(days=rng.randrange(60, 400)),
+        "status": rng.choice(STATUSES),
+        "eligibility": {"decision": rng.choice(["pending", "eligible", "ineligible"]), "reason": "Administration ; projet d'intérêt communal."},
+        "created_at": moment,
+        "updated_at": moment,
+        "created_by": "bench",
+        "updated_by": "bench",
+        "version": 1,
+    }
+    if rng.random() < 0.6:
+        doc["organisation"]["enterprise_number"] = enterprise_number(rng)
+    if rng.random() < 0.7:
+        doc["assigned_to"] = f"{rng.choice(FIRST).lower()}@perspective.example"
+    if rng.random() < 0.3:
+        doc["notes"] = "À rappeler après le conseil communal."
+    return _with_terms(doc, "requests")
+
+
+def synthetic_briefing(rng, request, providers_by_lot, moment):
+    """The briefing of a request that reached the briefing stage: invitations, offers and the award as its status needs."""
+    status = BRIEFING_FOR[request["status"]]
+    number = request["reference"].rsplit("-", 1)[1]
+    deadline = request["received_on"] + dt.timedelta(days=rng.randrange(30, 60), hours=12)
+    route = rng.choice(["cascade", "mini_competition"])
+    budget = request["estimated_budget"] - request["estimated_budget"] % 100
+    doc = {
+        "reference": f"BRF-{request['received_on'].year}-{number}",
+        "request": request["reference"],
+        "lots": request["lots"],
+        "language": request["contact"]["language"],
+        "context": f"{request['project_title']}. " + SENTENCE,
+        "objectives": "Construire avec les habitants un programme partagé et le restituer publiquement.",
+        "target_audiences": "Les riverains, les écoles et les associations du quartier.",
+        "deliverables": "Une note méthodologique, quatre ateliers, un rapport final.",
+        "budget_max": budget,
+        "offer_deadline": deadline,
+        "award_route": route,
+        "award_criteria": [{"name": name, "weight": weight} for name, weight in CRITERIA] if route == "mini_competition" else [],
+        "invitations": [],
+        "status": status,
+    }
+    if status == "draft":
+        return _with_terms(_stamped(doc, moment), "briefings")
+    sent_on = deadline - dt.timedelta(days=21)
+    for lot in request["lots"]:
+        for provider in rng.sample(providers_by_lot[lot], min(3, len(providers_by_lot[lot]))):
+            doc["invitations"].append({"provider": provider, "lot": lot, "sent_on": sent_on, "response": "pending"})
+    if status in ("awarded", "closed"):
+        winner = doc["invitations"][0]
+        for invitation in doc["invitations"]:
+            if invitation["provider"] == winner["provider"] or rng.random() < 0.5:
+                invitation.update(response="offer", offer_amount=budget - rng.randrange(0, budget // 10 + 1, 100), score=rng.randrange(50, 95))
+            else:
+                invitation["response"] = "declined"
+        doc.update(
+            awarded_provider=winner["provider"],
+            awarded_amount=min(item["offer_amount"] for item in doc["invitations"] if item["provider"] == winner["provider"]),
+            awarded_on=(deadline + dt.timedelta(days=10)).replace(hour=0),
+        )
+    return _with_terms(_stamped(doc, moment), "briefings")
+
+
+def make_plain_app(data_dir):
+    """Our app over the embedded store in `data_dir`."""
+    from backoffice import create_app
+
+    return create_app({"DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(data_dir), "SECRET_KEY": "x", "TESTING": True})
+
+
+def fill(data_dir, target, app=None):
+    """Bring the store to `target` requests, with their providers and briefings; return seconds spent.
+
+    The lots and two users (a manager and a staff member, password PASSWORD) are created first.
+    """
+    from backoffice import db, records, users
+
+    started = time.perf_counter()
+    own_app = app is None
+    app = app or make_plain_app(data_dir)
+    database = db.get_db(app)
+    with app.test_request_context():
+        if database["lots"].count_documents({}) == 0:
+            for lot in json.loads((ROOT / "seeds" / "lots.json").read_text(encoding="utf-8")):
+                records.create("lots", lot, actor="bench")
+        for email, role in ((EMAIL, "manager"), (STAFF_EMAIL, "staff")):
+            if database["users"].find_one({"email": email}, {"_id": 1}) is None:
+                users.create_user(database, email, role, PASSWORD, actor="bench")
+    moment = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    _fill_providers(database, provider_count(target), moment)
+    providers_by_lot = {lot: [] for lot in LOTS}
+    for provider in database["providers"].find({"status": "active"}, {"enterprise_number": 1, "lots": 1}):
+        for item in provider["lots"]:
+            providers_by_lot[item["lot"]].append(provider["enterprise_number"])
+    have = database["requests"].count_documents({})
+    rng = random.Random(target)
+    briefing_rng = random.Random(-target)
+    for first in range(have, target, CHUNK):
+        chunk = [synthetic_request(rng, number, moment) for number in range(first + 1, min(first + CHUNK, target) + 1)]
+        database["requests"].insert_many(chunk)
+        briefings = [synthetic_briefing(briefing_rng, doc, providers_by_lot, moment) for doc in chunk if doc["status"] in BRIEFING_FOR]
+        if briefings:
+            database["briefings"].insert_many(briefings)
+    count = database["requests"].count_documents({})
+    if own_app:
+        db.close(app)
+    assert count == target, (count, target)
+    return time.perf_counter() - started
+
+
+def _fill_providers(database, wanted, moment):
+    have = database["providers"].count_documents({})
+    rng = random.Random(wanted)
+    if have < wanted:
+        database["providers"].insert_many([synthetic_provider(rng, number, moment) for number in range(have + 1, wanted + 1)])

@@ -1,0 +1,127 @@
+"""Backup and restore: what comes back is every document of every collection, as it was."""
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from backoffice import create_app, db, seeding
+from conftest import PASSWORD, csrf_token
+
+
+def fresh_app(engine, tmp_path):
+    """A second app on an empty store of the same engine."""
+    config = {"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "fresh"), "SECRET_KEY": "test-secret"}
+    if engine == "mongodb":
+        config["MONGO_URI"] = os.environ["MONGO_URI"]
+        config["MONGO_DBNAME"] = f"backoffice_test_{uuid.uuid4().hex[:12]}"
+    return create_app(config)
+
+
+@pytest.fixture
+def other(engine, tmp_path):
+    """An app on a fresh, empty store, dropped afterwards."""
+    app = fresh_app(engine, tmp_path)
+    yield app
+    if engine == "mongodb":
+        db.get_db(app).client.drop_database(app.config["MONGO_DBNAME"])
+    db.close(app)
+
+
+@pytest.fixture
+def demo(app, database, make_user):
+    """The demo data, a user and an audit trail, as a store in use holds them."""
+    with app.app_context():
+        report = seeding.seed(database, app.config["SEEDS_DIR"])
+    assert not report.errors
+    make_user("admin", "admin@perspective.example")
+    return database
+
+
+def everything(database):
+    """Every document of every collection, by collection, in `_id` order."""
+    names = sorted(name for name in database.list_collection_names() if not name.startswith("system."))
+    return {name: sorted(database[name].find({}), key=lambda doc: str(doc["_id"])) for name in names}
+
+
+def test_a_backup_restored_into_a_fresh_store_gives_back_every_document(app, demo, other, tmp_path):
+    file = tmp_path / "backup.json"
+    written = app.test_cli_runner().invoke(args=["backup", str(file)])
+    assert written.exit_code == 0, written.output
+
+    restored = other.test_cli_runner().invoke(args=["restore", str(file)])
+
+    assert restored.exit_code == 0, restored.output
+    before, after = everything(demo), everything(db.get_db(other))
+    assert {name for name, docs in before.items() if docs} <= set(after)
+    for name, docs in before.items():
+        assert after.get(name, []) == docs, f"{name} differs after the round trip"
+    seeded = json.loads(Path(other.config["SEEDS_DIR"], "requests.json").read_text(encoding="utf-8"))
+    assert len(after["requests"]) == len(seeded)
+
+
+def test_the_restored_store_works_the_indexes_included(app, demo, other, tmp_path):
+    file = tmp_path / "backup.json"
+    app.test_cli_runner().invoke(args=["backup", str(file)])
+    other.test_cli_runner().invoke(args=["restore", str(file)])
+    restored = db.get_db(other)
+
+    keys = [[field for field, _direction in info["key"]] for info in restored["requests"].index_information().values()]
+    assert ["reference"] in keys and ["received_on", "_id"] in keys
+    taken = restored["requests"].find_one({})
+    with pytest.raises(Exception, match="(?i)duplicate"):
+        restored["requests"].insert_one({"reference": taken["reference"]})
+    client = other.test_client()
+    page = client.get("/login")
+    assert page.status_code == 200
+    signed_in = client.post("/login", data={"email": "admin@perspective.example", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert signed_in.status_code == 302
+    assert taken["reference"] in client.get("/admin/requests/?search=" + taken["reference"]).get_data(as_text=True)
+
+
+def test_restore_replaces_what_the_store_held(app, demo, other, tmp_path, make):
+    file = tmp_path / "backup.json"
+    app.test_cli_runner().invoke(args=["backup", str(file)])
+    later = make.request(project_title="Saisi après la sauvegarde")
+
+    restored = app.test_cli_runner().invoke(args=["restore", str(file)])
+
+    assert restored.exit_code == 0, restored.output
+    assert demo["requests"].find_one({"_id": later["_id"]}) is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"format": "something-else", "version": 1, "collections": {}}',
+        '[{"_id": 1}]',
+        '{"format": "backoffice-backup", "version": 99, "collections": {}}',
+        '{"format": "backoffice-backup", "version": 1, "collections": {"requests": [{"_id": {"$oid": "6b0a6bedaa8124487e251e2c"}}, ',
+        "not json at all",
+    ],
+    ids=["another format", "a bare list", "a future version", "cut short", "not JSON"],
+)
+def test_restore_refuses_a_file_that_is_not_a_whole_backup_and_changes_nothing(app, demo, tmp_path, content):
+    before = everything(demo)
+    file = tmp_path / "other.json"
+    file.write_text(content, encoding="utf-8")
+
+    refused = app.test_cli_runner().invoke(args=["restore", str(file)])
+
+    assert refused.exit_code != 0
+    assert "Nothing was changed" in refused.output
+    assert everything(demo) == before
+
+
+def test_a_backup_is_canonical_extended_json(app, demo, tmp_path):
+    file = tmp_path / "backup.json"
+    app.test_cli_runner().invoke(args=["backup", str(file)])
+
+    content = json.loads(file.read_text(encoding="utf-8"))
+
+    assert content["format"] == "backoffice-backup"
+    request = content["collections"]["requests"][0]
+    assert set(request["_id"]) == {"$oid"}
+    assert set(request["received_on"]) == {"$date"} and set(request["received_on"]["$date"]) == {"$numberLong"}
+    assert set(request["version"]) == {"$numberInt"}
