@@ -5,6 +5,7 @@ shortcuts for the embedded store); everything else speaks the pymongo subset tha
 three support.
 """
 import os
+import threading
 
 from flask import current_app
 from pymongo import ASCENDING, ReturnDocument
@@ -121,12 +122,18 @@ def ping(app=None):
     return True
 
 
+_SEQUENCE_LOCK = threading.Lock()
+
+
 def next_sequence(name, db=None):
     """Atomically take the next number of the named counter (1, 2, 3, ...)."""
     counters = (db if db is not None else get_db())["counters"]
-    counter = counters.find_one_and_update(
-        {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-    )
+    # MongoDB and the embedded store make this update atomic across processes; mongomock is not
+    # thread-safe, so threads of one process also take turns (at no cost to the others).
+    with _SEQUENCE_LOCK:
+        counter = counters.find_one_and_update(
+            {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
     return counter["seq"]
 
 
