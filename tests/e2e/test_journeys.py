@@ -169,6 +169,8 @@ def test_new_request_with_a_wrong_enterprise_number_is_refused_then_saved(page, 
     expect(page.locator("#organisation-enterprise_number")).to_have_value("0123.456.748")
     # What the user typed and picked is still there: only the wrong number needs fixing.
     expect(page.locator("#project_title")).to_have_value(title)
+    # Select2 draws its tags once the page's scripts have run: wait for them, then read them.
+    expect(page.locator("#s2id_themes .select2-search-choice")).to_have_count(2)
     assert select2_choices(page, "themes") == ["Mobilité", "Jeunesse"]
     assert select2_choices(page, "lots") == [lot_l3]
     assert database["requests"].count_documents({"project_title": title}) == 0
