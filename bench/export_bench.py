@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.data import EMAIL, PASSWORD, fill  # noqa: E402  (the path above makes `bench` importable)
+from bench.memory import status_kib  # noqa: E402
 OURS_URL = "/admin/requests/export/csv/"
 STOCK_URL = "/stock/stock_requests/export/csv/"
 EXPORTERS = ("ours", "stock")
@@ -96,17 +97,6 @@ def add_stock_export(app):
 
 
 # One measurement (in its own process) ----------------------------------------------
-
-
-def status_kib(field):
-    """A field of /proc/self/status in KiB (VmRSS, VmHWM); None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def reset_peak_rss():

@@ -46,6 +46,7 @@ if os.environ.get("BENCH_APP_ROOT"):
     sys.path.insert(0, os.environ["BENCH_APP_ROOT"])
 
 from bench import data  # noqa: E402  (the path above makes `bench` importable when run as a script)
+from bench.memory import status_kib  # noqa: E402
 
 OPERATIONS = ("list", "sorted_filtered", "search", "details", "edit_form", "save", "export")
 LABELS = {
@@ -124,17 +125,6 @@ def form_fields(page):
 
 
 # The measured process ------------------------------------------------------------------
-
-
-def status_kib(field):
-    """A field of /proc/self/status in KiB (VmRSS, VmHWM); None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 class Bench:
