@@ -14,7 +14,6 @@ from wtforms.form import Form
 from wtforms.utils import unset_value
 
 from backoffice.db import get_db
-from backoffice.i18n import _l
 from backoffice.references import label_cache
 from schemas import fields as sf
 
@@ -207,5 +206,3 @@ def _flatten(messages):
         return [text for nested in messages.values() for text in _flatten(nested)]
     return [str(message) for message in messages]
 
-
-VERSION_FIELD_LABEL = _l("Version")

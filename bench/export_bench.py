@@ -25,7 +25,6 @@ seen) and its memory growth a lower bound; the table marks such figures with `*`
 import argparse
 import gc
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -5,7 +5,7 @@ forms, list columns and CSV headers read, and their messages speak the user's la
 """
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bson.decimal128 import Decimal128

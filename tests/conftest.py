@@ -154,6 +154,19 @@ REQUEST = {
     "lots": ["L1"],
     "estimated_budget": "25000",
 }
+# The same request as the admin's create form posts it (sub-document fields as `parent-child`).
+REQUEST_FORM = {
+    "received_on": "2026-11-02",
+    "organisation-name": "Commune d'Ixelles",
+    "organisation-type": "municipal_administration",
+    "municipality": "21009",
+    "contact-name": "Marie Exemple",
+    "contact-email": "marie@ixelles.example",
+    "contact-language": "fr",
+    "project_title": "Réaménagement de l'École du Parc",
+    "lots": ["L1"],
+    "eligibility-decision": "pending",
+}
 BRIEFING = {"lots": ["L1"], "language": "fr", "budget_max": "20000"}
 
 

@@ -6,21 +6,8 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from backoffice import audit
-from conftest import PASSWORD, cells
+from conftest import PASSWORD, REQUEST_FORM, cells
 
-REQUEST_FORM = {
-    "received_on": "2026-11-02",
-    "organisation-name": "Commune d'Ixelles",
-    "organisation-type": "municipal_administration",
-    "municipality": "21009",
-    "contact-name": "Marie Exemple",
-    "contact-email": "marie@ixelles.example",
-    "contact-language": "fr",
-    "project_title": "Réaménagement de l'École du Parc",
-    "lots": ["L1"],
-    "status": "received",
-    "eligibility-decision": "pending",
-}
 STAFF = "staff@perspective.example"
 
 

@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from backoffice import create_app
 from backoffice import db as database_module
-from conftest import PASSWORD, cells, csrf_token
+from conftest import PASSWORD, REQUEST_FORM, cells, csrf_token
 
 SNAPSHOT_COLLECTIONS = ("lots", "providers", "requests", "briefings", "users")
 CSRF_MESSAGE = "This form has expired or did not come from this site; nothing was saved."
@@ -228,19 +228,6 @@ def test_the_administration_menu_is_shown_to_admins_only(client_as):
 
 # CSRF ---------------------------------------------------------------------
 
-REQUEST_FORM = {
-    "received_on": "2026-11-02",
-    "organisation-name": "Commune d'Ixelles",
-    "organisation-type": "municipal_administration",
-    "municipality": "21009",
-    "contact-name": "Marie Exemple",
-    "contact-email": "marie@ixelles.example",
-    "contact-language": "fr",
-    "project_title": "Réaménagement de l'École du Parc",
-    "lots": ["L1"],
-    "status": "received",
-    "eligibility-decision": "pending",
-}
 
 
 def _csrf_forms(request_id):
