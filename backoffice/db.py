@@ -10,7 +10,7 @@ import threading
 from flask import current_app
 from pymongo import ASCENDING, ReturnDocument
 
-from backoffice import embedded
+from backoffice import embedded, embedded_pool
 
 EXTENSION = "backoffice_db"
 DEFAULT_DBNAME = "backoffice"
@@ -70,6 +70,7 @@ def init_app(app):
     client, name = _connect(app.config)
     app.extensions[EXTENSION] = client[name]
     app.extensions[EXTENSION + "_client"] = client
+    embedded_pool.install(app.extensions[EXTENSION])
     if app.config.get("CREATE_INDEXES", True):
         create_indexes(app.extensions[EXTENSION])
 
@@ -146,6 +147,8 @@ def raise_sequence(name, at_least, db=None):
 def close(app):
     """Close the app's client (tests and CLI commands that open many apps)."""
     client = app.extensions.get(EXTENSION + "_client")
+    if EXTENSION in app.extensions:
+        embedded_pool.close(app.extensions[EXTENSION])
     if client is not None and hasattr(client, "close"):
         client.close()
 
