@@ -5,7 +5,7 @@ so the action is reported as failed to the user and logged.
 """
 import logging
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 
 from backoffice.clock import now
 from backoffice.formatting import value_text

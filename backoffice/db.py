@@ -170,6 +170,14 @@ def list_page(collection, query, sort, skip=0, limit=0, projection=None):
     return count, list(collection.find(query, projection=projection, sort=sort, skip=skip, limit=limit))
 
 
+def find_all(collection, sort, projection=None):
+    """Every document of a small collection (the lots), sorted: one SQL read on the embedded store."""
+    fast = embedded.everything(collection, sort, projection)
+    if fast is not None:
+        return fast
+    return list(collection.find({}, projection=projection, sort=sort))
+
+
 def batches(collection, query, size):
     """Every document matching `query` in `_id` order, `size` at a time: memory stays bounded on every engine."""
     fast = embedded.batches(collection, query, size)

@@ -53,6 +53,14 @@ def page(collection, query, sort, skip, limit, projection):
     return _sorted_matches(collection, query, sort, skip, limit, projection)
 
 
+def everything(collection, sort, projection):
+    """Every document, sorted by an indexed field, or None when the shortcut does not apply."""
+    engine = _engine(collection)
+    if engine is None or not sort or not all(SIMPLE_FIELD.fullmatch(field) for field, _direction in sort):
+        return None
+    return _window(engine, collection, sort, 0, 0, projection)
+
+
 def _sql_path(field):
     return "$" + "".join(f'."{part}"' for part in field.split("."))
 

@@ -1,6 +1,8 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
 from flask import g, has_request_context, request, session
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, get_locale
+
+from schemas.translation import catalogue, gettext, lazy_gettext, ngettext
 
 # French first: it is the default when nothing else decides.
 LANGUAGES = ("fr", "nl", "en")
@@ -41,5 +43,13 @@ def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Brussels")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.config["TRANSLATIONS_DIR"]))
     Babel(app, locale_selector=select_locale)
+    # The templates' `_()` as the code's: the request's catalogue found once, not per string.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: catalogue().ugettext(string),
+        ngettext=lambda singular, plural, num: catalogue().ungettext(singular, plural, num),
+        newstyle=True,
+        pgettext=lambda context, string: catalogue().upgettext(context, string),
+        npgettext=lambda context, singular, plural, num: catalogue().unpgettext(context, singular, plural, num),
+    )
     app.before_request(remember_language_choice)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)

@@ -5,6 +5,7 @@ reference); the schemas declare which field points where, and this module reads 
 """
 from flask import g, has_request_context, request
 
+from backoffice import db as database
 from backoffice.formatting import bilingual
 from backoffice.i18n import _l
 from backoffice.paths import value_at
@@ -173,16 +174,26 @@ class LabelCache:
         """
         held = self.choice_texts.get(id(field.choices))
         if held is None or held[0] is not field.choices:
-            held = self.choice_texts[id(field.choices)] = (field.choices, {key: str(text) for key, text in field.choices.items()})
+            held = self.choice_texts[id(field.choices)] = (field.choices, {})
         texts = held[1]
         items = value if isinstance(field, ChoiceList) else [value]
-        return ", ".join("" if item is None else texts[item] if item in texts else str(item) for item in items)
+        return ", ".join(self._choice_item(field.choices, texts, item) for item in items)
+
+    @staticmethod
+    def _choice_item(choices, texts, item):
+        # Translated when first shown: a details page shows one value of each list, not all of them.
+        if item is None:
+            return ""
+        text = texts.get(item)
+        if text is None:
+            text = texts[item] = str(choices[item]) if item in choices else str(item)
+        return text
 
     def read_whole(self, collection):
         """Every record of a small collection (READ_WHOLE) in key order, read once for this cache."""
         if collection not in self.whole:
             key_field = SCHEMAS[collection].natural_key
-            docs = list(self.db[collection].find({}, LABEL_FIELDS[collection]).sort(key_field, 1))
+            docs = database.find_all(self.db[collection], [(key_field, 1)], LABEL_FIELDS[collection])
             self.whole[collection] = docs
             self.labels.setdefault(collection, {}).update((doc[key_field], label(collection, doc)) for doc in docs)
         return self.whole[collection]

@@ -145,9 +145,10 @@ class Bench:
         assert response.status_code == 302, "sign-in failed"
         self.client.get("/admin/?lang=fr")
         middle = self.db["requests"].count_documents({}) // 2
-        pair = list(self.db["requests"].find({}, {"_id": 1}, sort=[("reference", 1)], skip=middle, limit=2))
-        # One record is shown (details, edit form), the other saved again and again.
-        self.record_id, self.save_id = str(pair[0]["_id"]), str(pair[1]["_id"])
+        trio = list(self.db["requests"].find({}, {"_id": 1}, sort=[("reference", 1)], skip=middle, limit=3))
+        # One record is shown (details, edit form), another saved again and again by ours, a third by
+        # stock (which stores what its form posts, strings where ours stores dates and amounts).
+        self.record_id, self.save_id, self.stock_save_id = (str(doc["_id"]) for doc in trio)
         self.saves = 0
         self.urls = self._urls()
         self._give_history()
@@ -192,7 +193,7 @@ class Bench:
                     "search": f"{base}?search={SEARCH.replace(' ', '+')}",
                     "details": f"{base}details/?id={self.record_id}",
                     "edit_form": f"{base}edit/?id={self.record_id}",
-                    "save": f"{base}edit/?id={self.save_id}",
+                    "save": f"{base}edit/?id={self.save_id if side == 'ours' else self.stock_save_id}",
                     "export": f"{base}export/csv/",
                 }
         return urls

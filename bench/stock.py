@@ -1,31 +1,68 @@
 """Stock Flask-Admin over the same requests: the yardstick of the page benchmark.
 
 A plain `flask_admin.contrib.pymongo.ModelView` with a hand-written WTForms form (the
-pymongo view scaffolds none), the same list columns, default sort, filters and
-searchable fields as ours, on its own `Admin` at /stock, without sign-in.
+pymongo view scaffolds none) that edits the same fields as ours, with the same choices
+(labels in the page's language), the same list columns, default sort, filters and
+searchable fields, and the same fields on its details page, on its own `Admin` at
+/stock, without sign-in. What stock leaves out is what the issue says ours adds: roles,
+the audit trail and history, names for references, validation through the schema.
 """
 from flask_admin import Admin, AdminIndexView
 from flask_admin.contrib.pymongo import ModelView
 from flask_admin.contrib.pymongo.filters import FilterEqual
-from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms import Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from backoffice.views.base import AUDIT_COLUMNS, _flatten_fields
 from backoffice.views.requests import RequestView
-from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
+from schemas.choices import (
+    ELIGIBILITY_DECISIONS, LANGUAGES, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES,
+)
 from schemas.request import RequestSchema
 
 URL = "/stock"
 ENDPOINT = "stock_requests"
 
 
+def _options(labels):
+    return list(labels.items())
+
+
+class StockOrganisationForm(Form):
+    name = StringField("Organisation")
+    type = SelectField("Organisation type", choices=_options(ORGANISATION_TYPES))
+    enterprise_number = StringField("Organisation enterprise number")
+
+
+class StockContactForm(Form):
+    name = StringField("Contact name")
+    email = StringField("Contact e-mail")
+    phone = StringField("Contact phone")
+    language = SelectField("Contact language", choices=_options(LANGUAGES))
+
+
+class StockEligibilityForm(Form):
+    decision = SelectField("Eligibility", choices=_options(ELIGIBILITY_DECISIONS))
+    reason = TextAreaField("Eligibility reason")
+
+
 class StockRequestForm(Form):
-    """The fields a stock form edits; all are stored as the strings the form posts."""
+    """Every field our request form edits; stock stores what the form posts, as strings."""
 
     reference = StringField("Reference")
+    received_on = StringField("Received on")
+    organisation = FormField(StockOrganisationForm, "Organisation")
+    municipality = SelectField("Municipality", choices=_options(MUNICIPALITIES))
+    contact = FormField(StockContactForm, "Contact")
     project_title = StringField("Project title")
-    municipality = SelectField("Municipality", choices=list(MUNICIPALITIES))
-    status = SelectField("Status", choices=list(REQUEST_STATUSES))
-    assigned_to = StringField("Assigned to")
     description = TextAreaField("Description")
+    themes = SelectMultipleField("Themes", choices=_options(THEMES))
+    lots = SelectMultipleField("Lots requested")  # choices: the lots' codes, read once (see add_stock_views)
+    estimated_budget = StringField("Estimated budget (EUR, excl. VAT)")
+    expected_start = StringField("Expected start")
+    expected_end = StringField("Expected end")
+    status = SelectField("Status", choices=_options(REQUEST_STATUSES))
+    assigned_to = StringField("Assigned to")
+    eligibility = FormField(StockEligibilityForm, "Eligibility")
     notes = TextAreaField("Notes")
 
 
@@ -54,7 +91,8 @@ class StockRequestView(ModelView):
         FilterEqual("lots", "Lot"),
         FilterEqual("organisation.type", "Organisation type"),
     ]
-    column_details_list = [path for path in RequestView.column_list] + ["description", "contact.name", "contact.email", "notes"]
+    # The same fields as our details page: every field of the form, and who changed it when.
+    column_details_list = list(_flatten_fields(RequestSchema())) + list(AUDIT_COLUMNS)
     column_export_list = RequestSchema.export_columns
     column_formatters = {path: _nested(path) for path in column_list if "." in path}
     column_formatters_detail = {path: _nested(path) for path in column_details_list if "." in path}
@@ -64,6 +102,7 @@ class StockRequestView(ModelView):
 def add_stock_views(app, db):
     """Register the stock view on `app`, at /stock/stock_requests/."""
     admin = Admin(app, name="Stock", url=URL, endpoint="stock", index_view=AdminIndexView(url=URL, endpoint="stock"))
+    StockRequestForm.lots.kwargs["choices"] = [(lot["code"], lot["code"]) for lot in db["lots"].find({}, {"code": 1})]
     view = StockRequestView(db["requests"], "Stock requests", endpoint=ENDPOINT, url=ENDPOINT)
     admin.add_view(view)
     return view

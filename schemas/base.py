@@ -1,7 +1,7 @@
 """What every collection schema shares: strict input, system fields, reference and uniqueness checks."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.fields import Nested, NestedList, Ref, RefList, Timestamp
 
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 from marshmallow import ValidationError, validate, validates_schema
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.base import CollectionSchema, StrictSchema, _put
 from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, LANGUAGES
 from schemas.fields import (

@@ -1,7 +1,7 @@
 """Closed lists of values (statuses, types, municipalities) with their translated labels."""
 from flask_babel import LazyString, get_locale
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 
 
 def _bilingual(fr, nl):

@@ -1,7 +1,7 @@
 """Sub-documents shared by several collections: a contact person and a postal address."""
 from marshmallow import validate
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.base import StrictSchema
 from schemas.choices import LANGUAGES
 from schemas.fields import Choice, Email, Phone, Text

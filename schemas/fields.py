@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validate
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import vat as belgian_vat
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -1,7 +1,7 @@
 """The lots of the framework agreement."""
 from marshmallow import ValidationError, validate, validates_schema
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.base import CollectionSchema
 from schemas.fields import LONG_TEXT, Boolean, Date, Money, Text
 

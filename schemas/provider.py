@@ -1,7 +1,7 @@
 """Providers: the firms that are party to one or more lots of the framework agreement."""
 from marshmallow import ValidationError, validates_schema
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.base import CollectionSchema, StrictSchema
 from schemas.choices import LANGUAGES, PROVIDER_STATUSES
 from schemas.contact import AddressSchema, ContactSchema

@@ -1,7 +1,7 @@
 """Requests: what a public body or a citizen collective asks of the purchasing centre."""
 from marshmallow import ValidationError, validate, validates_schema
 
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 from schemas.base import CollectionSchema, StrictSchema
 from schemas.choices import ELIGIBILITY_DECISIONS, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
 from schemas.contact import RequesterContactSchema

@@ -1,5 +1,5 @@
 """Users of the back-office: who signs in, with which role and language."""
-from flask_babel import lazy_gettext as _l
+from schemas.translation import lazy_gettext as _l
 
 from schemas.base import CollectionSchema, StrictSchema
 from schemas.choices import LANGUAGES

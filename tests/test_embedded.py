@@ -84,3 +84,11 @@ def test_an_export_reads_every_match_in_id_order_a_bounded_batch_at_a_time(reque
     assert [doc for batch in batches for doc in batch] == list(requests.find(query, sort=[("_id", 1)]))
     assert all(len(batch) == 7 for batch in batches[:-1])
     assert all(0 < len(batch) <= 7 for batch in batches)
+
+
+@pytest.mark.parametrize("sort", SORTS[:4], ids=lambda sort: ",".join(f"{field}{'+' if way > 0 else '-'}" for field, way in sort))
+def test_a_small_collection_read_whole_holds_what_the_engine_would_give(requests, sort):
+    fields = ("reference", "status", "organisation")
+
+    assert db.find_all(requests, sort, fields) == list(requests.find({}, fields, sort=sort))
+    assert db.find_all(requests, sort) == list(requests.find({}, sort=sort))

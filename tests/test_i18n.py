@@ -484,3 +484,22 @@ def test_amounts_and_dates_follow_the_language(client, make, lang, amount, day):
     assert amount in details
     assert day in details
     assert day in listed
+
+
+@one_engine
+def test_a_language_forced_inside_a_request_translates_and_then_gives_way(app):
+    """The request's catalogue is kept, but a forced language (a briefing printed in its own) still wins."""
+    from flask_babel import force_locale
+
+    from backoffice.i18n import _, _l
+    from schemas.request import RequestSchema
+
+    label = RequestSchema().fields["received_on"].metadata["label"]
+    with app.test_request_context("/login?lang=fr"):
+        app.preprocess_request()
+        assert (_("Sign out"), str(label)) == ("Se déconnecter", "Date de réception")
+        with force_locale("nl"):
+            assert (_("Sign out"), str(label), str(_l("Received on"))) == ("Afmelden", "Ontvangen op", "Ontvangen op")
+        assert (_("Sign out"), str(label)) == ("Se déconnecter", "Date de réception")
+    with app.app_context():  # outside a request: flask-babel's default language
+        assert _("Sign out") == "Se déconnecter"
