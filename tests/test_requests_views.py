@@ -201,3 +201,27 @@ def test_unknown_filter_values_are_ignored_not_queried(client, make, lot):
 
     assert response.status_code == 200
     assert cells(response.get_data(as_text=True), "project_title") == ["Alpha"]
+
+
+def test_a_list_rows_links_and_delete_form_work_as_a_browser_uses_them(client, database, make, lot):
+    import re
+    from html import unescape
+
+    kept = make.request(project_title="Budget participatif")
+    gone = make.request(project_title="Parc Josaphat")
+    page = client.get("/admin/requests/?sort=4").get_data(as_text=True)  # a sorted list: the way back keeps the sort
+
+    links = [unescape(link) for link in re.findall(r'<a class="icon" href="([^"]+)"', page)]
+    details = [link for link in links if f"id={kept['_id']}" in link and "/details/" in link]
+    edit = [link for link in links if f"id={kept['_id']}" in link and "/edit/" in link]
+    assert details and "Budget participatif" in client.get(details[0]).get_data(as_text=True)
+    assert edit and 'name="project_title"' in client.get(edit[0]).get_data(as_text=True)
+    assert "url=/admin/requests/?sort%3D4" in edit[0]
+
+    form = re.search(rf'<form class="icon" method="POST" action="([^"]+)">(.*?value="{gone["_id"]}".*?)</form>', page, re.S)
+    fields = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)">', form.group(2)))
+    assert set(fields) == {"id", "url", "csrf_token"}
+    response = client.post(form.group(1), data={name: unescape(value) for name, value in fields.items()})
+
+    assert response.status_code == 302 and "/admin/requests/?sort=4" in response.headers["Location"]
+    assert [doc["project_title"] for doc in database["requests"].find({})] == ["Budget participatif"]

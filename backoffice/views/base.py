@@ -4,6 +4,8 @@ Flask-Admin's pymongo view stores `form.data` as is and replaces whole documents
 this view instead loads every save through the schema (`backoffice.records`), edits
 only the version the user saw, and shows referenced records by name.
 """
+from urllib.parse import urlencode
+
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -29,6 +31,8 @@ from schemas import fields as sf
 
 
 AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+# The characters werkzeug leaves unescaped in query strings, so that links read as url_for writes them.
+QUERY_SAFE = "!$'()*,/:;?@"
 
 
 class HiddenFields(rules.BaseRule):
@@ -116,7 +120,24 @@ class CollectionView(ModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["history"] = self._history(kwargs["model"])
             kwargs.update(self.details_extras(kwargs["model"]))
+        if "list_row_actions" in kwargs:
+            kwargs["row_url"] = self._row_urls(kwargs.get("return_url"))
         return super().render(template, **kwargs)
+
+    def _row_urls(self, return_url):
+        """The links of a list row's actions, from URLs built once per page.
+
+        Building them with url_for for every row and action was a quarter of a list page.
+        """
+        bases = {kind: self.get_url(f".{kind}_view") for kind in ("details", "edit", "delete")}
+        back = "&" + urlencode({"url": return_url}, safe=QUERY_SAFE) if return_url else ""
+
+        def row_url(kind, row_id=None):
+            if row_id is None:
+                return bases[kind]
+            return f"{bases[kind]}?{urlencode({'id': row_id}, safe=QUERY_SAFE)}{back}"
+
+        return row_url
 
     def details_extras(self, model):
         """What a details page shows besides the fields and history (views with a workflow add to it)."""
