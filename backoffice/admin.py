@@ -1,5 +1,5 @@
 """The Flask-Admin instance of an app: the home page and one view per collection."""
-from flask import url_for
+from flask import current_app, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_decimal
@@ -49,8 +49,18 @@ def _filter_url(view, column, value):
     return url_for(f"{view.endpoint}.index_view")
 
 
+def admin_static_url(filename, v=None):
+    """The URL of one of Flask-Admin's static files, built once per app: every page links a dozen."""
+    known = current_app.extensions.setdefault("backoffice_static_urls", {})
+    key = (request.script_root, filename, v)
+    if key not in known:
+        known[key] = url_for("admin.static", filename=filename, **({"v": v} if v else {}))
+    return known[key]
+
+
 def init_app(app):
     """Build a fresh Admin for this app (never a module-level one: the factory may run twice)."""
+    app.jinja_env.globals["admin_static_url"] = admin_static_url
     admin = Admin(
         app,
         name=_l("Participation purchasing centre"),

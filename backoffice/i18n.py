@@ -1,5 +1,6 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
 from flask import g, has_request_context, request, session
+from flask_admin import babel as admin_babel
 from flask_babel import Babel, get_locale
 
 from schemas.translation import catalogue, gettext, lazy_gettext, ngettext
@@ -28,6 +29,12 @@ def remember_language_choice():
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
+
+
+def admin_gettext(string, **variables):
+    """Flask-Admin's own strings (its templates' `_gettext`), its catalogue found once per request."""
+    text = catalogue(admin_babel.domain).ugettext(string)
+    return text % variables if variables else text
 
 
 def current_language():

@@ -21,7 +21,7 @@ RECORDED = (
 )
 CHAINED = ("sort", "limit", "skip")
 # The app's own helpers that read through the embedded store's SQL (recorded as one call each).
-HELPERS = ("list_page", "batches")
+HELPERS = ("list_page", "batches", "find_all")
 
 
 class Call:

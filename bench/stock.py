@@ -2,15 +2,22 @@
 
 A plain `flask_admin.contrib.pymongo.ModelView` with a hand-written WTForms form (the
 pymongo view scaffolds none) that edits the same fields as ours, with the same choices
-(labels in the page's language), the same list columns, default sort, filters and
-searchable fields, and the same fields on its details page, on its own `Admin` at
-/stock, without sign-in. What stock leaves out is what the issue says ours adds: roles,
+(labels in French, as ours are measured), the same list columns, default sort, filters and
+searchable fields, and the same fields on its details page.
+
+It runs as stock runs: in a Flask app of its own with Flask-Babel, Flask-Admin's own
+templates (ours override several) and a plain `TinyMongoClient` on the same store, the
+embedded default, which opens a SQLite connection per call (ours keeps one per thread);
+no sign-in, no CSRF, no security headers. What stock leaves out is what ours adds: roles,
 the audit trail and history, names for references, validation through the schema.
 """
+from flask import Flask
 from flask_admin import Admin, AdminIndexView
+from flask_babel import Babel
+from tinymongo import TinyMongoClient
 from flask_admin.contrib.pymongo import ModelView
 from flask_admin.contrib.pymongo.filters import FilterEqual
-from wtforms import Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateTimeField, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from backoffice.views.base import AUDIT_COLUMNS, _flatten_fields
 from backoffice.views.requests import RequestView
@@ -46,10 +53,10 @@ class StockEligibilityForm(Form):
 
 
 class StockRequestForm(Form):
-    """Every field our request form edits; stock stores what the form posts, as strings."""
+    """Every field our request form edits; stored as the form gives them (dates and cents of the types ours stores)."""
 
     reference = StringField("Reference")
-    received_on = StringField("Received on")
+    received_on = DateTimeField("Received on")
     organisation = FormField(StockOrganisationForm, "Organisation")
     municipality = SelectField("Municipality", choices=_options(MUNICIPALITIES))
     contact = FormField(StockContactForm, "Contact")
@@ -57,9 +64,9 @@ class StockRequestForm(Form):
     description = TextAreaField("Description")
     themes = SelectMultipleField("Themes", choices=_options(THEMES))
     lots = SelectMultipleField("Lots requested")  # choices: the lots' codes, read once (see add_stock_views)
-    estimated_budget = StringField("Estimated budget (EUR, excl. VAT)")
-    expected_start = StringField("Expected start")
-    expected_end = StringField("Expected end")
+    estimated_budget = IntegerField("Estimated budget (cents)")
+    expected_start = DateTimeField("Expected start")
+    expected_end = DateTimeField("Expected end")
     status = SelectField("Status", choices=_options(REQUEST_STATUSES))
     assigned_to = StringField("Assigned to")
     eligibility = FormField(StockEligibilityForm, "Eligibility")
@@ -97,6 +104,17 @@ class StockRequestView(ModelView):
     column_formatters = {path: _nested(path) for path in column_list if "." in path}
     column_formatters_detail = {path: _nested(path) for path in column_details_list if "." in path}
     column_formatters_export = {path: _nested(path) for path in column_export_list if "." in path}
+
+
+def make_stock_app(data_dir):
+    """(app, view, database): stock Flask-Admin over the embedded store in `data_dir`, in French."""
+    from backoffice.config import ROOT
+
+    app = Flask("stock")
+    app.config.update(SECRET_KEY="x", TESTING=True, BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"))
+    Babel(app, locale_selector=lambda: "fr")
+    db = TinyMongoClient(str(data_dir), backend="sqlite")["backoffice"]
+    return app, add_stock_views(app, db), db
 
 
 def add_stock_views(app, db):

@@ -16,20 +16,25 @@ from flask_babel import LazyString, get_translations
 _KEPT = "backoffice_catalogue"
 
 
-def catalogue():
-    """The translations of the current locale (flask-babel's `get_translations`, kept per request)."""
+def catalogue(domain=None):
+    """The translations of the current locale, in flask-babel's domain or `domain`, kept per request."""
     try:
         state = g._flask_babel
     except (AttributeError, RuntimeError):  # no flask-babel state yet, or no app context at all
-        return get_translations()
-    kept = getattr(state, _KEPT, None)
+        return _translations(domain)
+    kept_as = _KEPT if domain is None else f"{_KEPT}_{domain.domain[0]}"
+    kept = getattr(state, kept_as, None)
     if kept is not None and kept[0] is getattr(state, "babel_locale", None):
         return kept[1]
-    translations = get_translations()
+    translations = _translations(domain)
     locale = getattr(state, "babel_locale", None)
     if locale is not None:
-        setattr(state, _KEPT, (locale, translations))
+        setattr(state, kept_as, (locale, translations))
     return translations
+
+
+def _translations(domain):
+    return get_translations() if domain is None else domain.get_translations()
 
 
 def gettext(string, **variables):

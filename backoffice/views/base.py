@@ -24,7 +24,7 @@ from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
-from backoffice.i18n import _, current_language
+from backoffice.i18n import _, admin_gettext, current_language
 from backoffice.paths import value_at
 from backoffice.references import label_cache
 from schemas import fields as sf
@@ -122,7 +122,16 @@ class CollectionView(ModelView):
             kwargs.update(self.details_extras(kwargs["model"]))
         if "list_row_actions" in kwargs:
             kwargs["row_url"] = self._row_urls(kwargs.get("return_url"))
+            if not self.column_editable_list:  # cells edited in place keep Flask-Admin's own widgets
+                kwargs["list_cells"] = self._list_cells(kwargs.get("data") or [], kwargs.get("list_columns") or [])
+        # Flask-Admin's own strings through the per-request catalogue (these arguments override its `_gettext`).
+        self._template_args["_gettext"] = admin_gettext
         return super().render(template, **kwargs)
+
+    def _list_cells(self, rows, columns):
+        """Each row's cells as Flask-Admin would show them, formatted in one pass (no formatter of ours needs the template's context)."""
+        names = [name for name, _label in columns]
+        return [[self.get_list_value(None, row, name) for name in names] for row in rows]
 
     def _row_urls(self, return_url):
         """The links of a list row's actions, from URLs built once per page.
