@@ -2,7 +2,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_time
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from markupsafe import Markup, escape
 
 from backoffice.i18n import _, current_language
@@ -24,11 +24,13 @@ def day(value):
 
 
 def moment(value):
-    """A stored naive-UTC moment in Brussels time."""
+    """A stored naive-UTC moment in Brussels time: the medium date and the short time, `28 nov. 2026 14:05`."""
     if value is None:
         return ""
-    aware = value.replace(tzinfo=dt.timezone.utc)
-    return f"{format_date(aware, 'medium')} {format_time(aware, 'short')}"
+    locale = get_locale()
+    # One formatting with both patterns, rather than a date and a time each converted to Brussels time.
+    pattern = f"{locale.date_formats['medium'].pattern} {locale.time_formats['short'].pattern}"
+    return format_datetime(value.replace(tzinfo=dt.timezone.utc), pattern)
 
 
 def bilingual(doc, base):

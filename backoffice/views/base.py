@@ -118,8 +118,10 @@ class CollectionView(ModelView):
     def render(self, template, **kwargs):
         """Pages render as usual; the details page also gets the record's history and workflow actions."""
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["history"] = self._history(kwargs["model"])
-            kwargs.update(self.details_extras(kwargs["model"]))
+            model = kwargs["model"]
+            kwargs["history"] = self._history(model)
+            kwargs["detail_cells"] = [self.get_detail_value(None, model, name) for name, _label in kwargs.get("details_columns") or []]
+            kwargs.update(self.details_extras(model))
         if "list_row_actions" in kwargs:
             kwargs["row_url"] = self._row_urls(kwargs.get("return_url"))
             if not self.column_editable_list:  # cells edited in place keep Flask-Admin's own widgets
