@@ -153,6 +153,21 @@ def close(app):
         client.close()
 
 
+# Writes conditional on the version --------------------------------------------------
+
+
+def update_one(collection, query, update):
+    """`collection.update_one(query, update)`, through the primary key on the embedded store when `query` names `_id`."""
+    fast = embedded.update_by_key(collection, query, update)
+    return fast if fast is not None else collection.update_one(query, update)
+
+
+def delete_one(collection, query):
+    """`collection.delete_one(query)`, through the primary key on the embedded store when `query` names `_id`."""
+    fast = embedded.delete_by_key(collection, query)
+    return fast if fast is not None else collection.delete_one(query)
+
+
 # Lists and exports -------------------------------------------------------------------
 
 

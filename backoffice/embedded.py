@@ -8,7 +8,10 @@ show 20. Its SQLite tables hold each document as JSON, with an index on
 * an unfiltered page is read in that index's order by SQL, and only its rows are decoded;
 * a filtered page reads its matches once (projected), which gives the count too,
   and sorts them here with MongoDB's order of types;
-* an export reads the row ids in `_id` order by SQL, then the rows a batch at a time.
+* an export reads the row ids in `_id` order by SQL, then the rows a batch at a time;
+* a write on `_id` and more (a save over the version the user saw) finds the document by
+  its key and checks the rest under the store's write lock, then writes by `_id` alone:
+  tinymongo answers any other filter by decoding every document (0.75 s at 10,000).
 
 Each shortcut gives the same documents in the same order as the engine's own `find`
 (tests/test_embedded.py compares them), and answers None when it does not apply, so
@@ -24,6 +27,7 @@ from backoffice.paths import value_at
 try:  # The embedded engine is optional where MONGO_URI points at a real MongoDB.
     from bson import ObjectId
     from tinymongo.projection import normalize_projection, project_document
+    from tinymongo.results import DeleteResult, UpdateResult
     from tinymongo.table_backends import SQLiteTableBackend, _json_loads, matches_filter
     from tinymongo.tinymongo import TinyMongoCollection
 except ImportError:  # pragma: no cover - tinymongo is a dependency of the app
@@ -156,3 +160,27 @@ def _batches(engine, collection, query, size):
             pending = pending[size:]
     if pending:
         yield pending
+
+
+def update_by_key(collection, query, update):
+    """`update_one(query, update)` for a query on `_id` and more; None when the shortcut does not apply."""
+    engine = _engine(collection)
+    if engine is None or "_id" not in query or len(query) < 2:
+        return None
+    # The store's write lock is held by every writer of every process: nothing can change the
+    # document between the check and the write (tinymongo's own update takes the lock again).
+    with engine._write_lock():
+        if collection.find_one(query, {"_id": 1}) is None:
+            return UpdateResult(None, matched_count=0, modified_count=0)
+        return collection.update_one({"_id": query["_id"]}, update)
+
+
+def delete_by_key(collection, query):
+    """`delete_one(query)` for a query on `_id` and more; None when the shortcut does not apply."""
+    engine = _engine(collection)
+    if engine is None or "_id" not in query or len(query) < 2:
+        return None
+    with engine._write_lock():
+        if collection.find_one(query, {"_id": 1}) is None:
+            return DeleteResult({"n": 0})
+        return collection.delete_one({"_id": query["_id"]})

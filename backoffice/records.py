@@ -168,7 +168,7 @@ def update_valid(collection, previous, doc, actor, expected_version, db, system=
     if gone:
         update_spec["$unset"] = gone
     try:
-        result = db[collection].update_one({"_id": previous["_id"], "version": expected_version}, update_spec)
+        result = database.update_one(db[collection], {"_id": previous["_id"], "version": expected_version}, update_spec)
     except DuplicateKeyError:
         raise SaveRefused(_duplicate_messages(collection)) from None
     if result.matched_count != 1:
@@ -194,7 +194,7 @@ def delete(collection, doc, actor, db=None):
     found = referrers(db, collection, doc)
     if found:
         raise DeleteRefused(found)
-    result = db[collection].delete_one({"_id": doc["_id"], "version": doc.get("version")})
+    result = database.delete_one(db[collection], {"_id": doc["_id"], "version": doc.get("version")})
     if result.deleted_count != 1:
         raise StaleRecord()
     changes = audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields)

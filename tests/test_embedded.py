@@ -10,6 +10,7 @@ import pytest
 from bson import ObjectId
 
 from backoffice import db
+from conftest import ENGINES
 
 PROJECTION = {"reference": 1, "received_on": 1, "organisation": 1, "status": 1, "assigned_to": 1, "version": 1}
 SORTS = [
@@ -92,3 +93,49 @@ def test_a_small_collection_read_whole_holds_what_the_engine_would_give(requests
 
     assert db.find_all(requests, sort, fields) == list(requests.find({}, fields, sort=sort))
     assert db.find_all(requests, sort) == list(requests.find({}, sort=sort))
+
+
+def test_a_write_on_key_and_version_touches_only_the_version_it_names(requests):
+    doc = requests.find_one({"reference": "REQ-2026-0007"})
+    other = requests.find_one({"reference": "REQ-2026-0008"})
+
+    stale = db.update_one(requests, {"_id": doc["_id"], "version": 5}, {"$set": {"status": "closed"}})
+    saved = db.update_one(requests, {"_id": doc["_id"], "version": 1}, {"$set": {"status": "closed"}, "$inc": {"version": 1}})
+    kept = db.delete_one(requests, {"_id": other["_id"], "version": 9})
+    gone = db.delete_one(requests, {"_id": other["_id"], "version": 1})
+
+    assert (stale.matched_count, saved.matched_count, saved.modified_count) == (0, 1, 1)
+    assert (kept.deleted_count, gone.deleted_count) == (0, 1)
+    assert requests.find_one({"_id": doc["_id"]}) == doc | {"status": "closed", "version": 2}
+    assert requests.find_one({"_id": other["_id"]}) is None
+    assert requests.count_documents({}) == 59
+
+
+# The engines that are safe under threads (mongomock is not, and the app never shares it between threads).
+THREAD_SAFE = [engine for engine in ENGINES if engine != "mongomock"]
+
+
+@pytest.mark.parametrize("engine", THREAD_SAFE, indirect=True)
+def test_saves_of_one_version_by_several_threads_let_exactly_one_through(requests):
+    import threading
+
+    doc = requests.find_one({"reference": "REQ-2026-0010"})
+    together = threading.Barrier(6)
+    results, errors = [], []
+
+    def save(number):
+        try:
+            together.wait(timeout=10)
+            update = {"$set": {"assigned_to": f"agent{number}@perspective.example"}, "$inc": {"version": 1}}
+            results.append(db.update_one(requests, {"_id": doc["_id"], "version": 1}, update).matched_count)
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == [] and sorted(results) == [0, 0, 0, 0, 0, 1]
+    assert requests.find_one({"_id": doc["_id"]})["version"] == 2
