@@ -170,7 +170,7 @@ def update_by_key(collection, query, update):
     # The store's write lock is held by every writer of every process: nothing can change the
     # document between the check and the write (tinymongo's own update takes the lock again).
     with engine._write_lock():
-        if collection.find_one(query, {"_id": 1}) is None:
+        if not _key_matches(collection, query):
             return UpdateResult(None, matched_count=0, modified_count=0)
         return collection.update_one({"_id": query["_id"]}, update)
 
@@ -181,6 +181,13 @@ def delete_by_key(collection, query):
     if engine is None or "_id" not in query or len(query) < 2:
         return None
     with engine._write_lock():
-        if collection.find_one(query, {"_id": 1}) is None:
+        if not _key_matches(collection, query):
             return DeleteResult({"n": 0})
         return collection.delete_one({"_id": query["_id"]})
+
+
+def _key_matches(collection, query):
+    # tinymongo reads by primary key only a find on `_id` alone (with more, or with a projection,
+    # it scans until a match): read by key, then check the rest as the engine itself would.
+    doc = collection.find_one({"_id": query["_id"]})
+    return doc is not None and matches_filter(doc, query)
