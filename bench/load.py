@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import form_fields  # noqa: E402  (the path above makes `bench` importable)
+from bench.harness import form_fields  # noqa: E402  (the path above makes `bench` importable)
 
 EMAIL = "load@bench.example"
 PASSWORD = "load test password, long enough"
