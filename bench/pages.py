@@ -42,11 +42,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# BENCH_APP_ROOT=/another/checkout measures that tree's app with this harness (a before/after table).
+import bench  # noqa: E402  (the path above makes `bench` importable when run as a script)
+
+# BENCH_APP_ROOT=/another/checkout measures that tree's app with this harness (a before/after
+# table): its `backoffice` and `schemas` come first, while `bench` stays this one (imported above).
 if os.environ.get("BENCH_APP_ROOT"):
     sys.path.insert(0, os.environ["BENCH_APP_ROOT"])
 
-from bench import data  # noqa: E402  (the path above makes `bench` importable when run as a script)
+from bench import data  # noqa: E402
 from bench.harness import Bench  # noqa: E402
 from bench.memory import status_kib  # noqa: E402
 
