@@ -7,7 +7,8 @@ show 20. Its SQLite tables hold each document as JSON, with an index on
 
 * an unfiltered page is read in that index's order by SQL, and only its rows are decoded;
 * a filtered page reads its matches once (projected), which gives the count too,
-  and sorts them here with MongoDB's order of types;
+  and sorts them here with MongoDB's order of types; a search's prefixes are looked for
+  in the stored terms by SQL, and only the candidates decoded;
 * an export reads the row ids in `_id` order by SQL, then the rows a batch at a time;
 * a write on `_id` and more (a save over the version the user saw) finds the document by
   its key and checks the rest under the store's write lock, then writes by `_id` alone:
@@ -23,6 +24,7 @@ import datetime as dt
 import re
 import sqlite3
 
+from backoffice import search
 from backoffice.paths import value_at
 
 try:  # The embedded engine is optional where MONGO_URI points at a real MongoDB.
@@ -126,7 +128,9 @@ def _sorted_matches(collection, query, sort, skip, limit, projection):
     wanted = None
     if projection is not None:
         wanted = dict(projection) | {field.split(".")[0]: 1 for field in fields}
-    documents = list(collection.find(query, projection=wanted))
+    documents = _searched(collection, query, wanted)
+    if documents is None:
+        documents = list(collection.find(query, projection=wanted))
     keys = {}
     for doc in documents:
         key = tuple(bson_order(value_at(doc, field)) for field in fields)
@@ -144,6 +148,50 @@ def _sorted_matches(collection, query, sort, skip, limit, projection):
             for name in extra:
                 doc.pop(name, None)
     return len(documents), shown
+
+
+# A search clause as `backoffice.search` writes it: an anchored prefix of letters and digits.
+SEARCH_PREFIX = re.compile(r"\^([a-z0-9]+)")
+
+
+def _searched(collection, query, projection):
+    """The matches of a query holding a search, read through SQL; None when it holds none.
+
+    The engine decodes every document to test the search's prefixes against its terms
+    (0.6 s at 10,000 requests). SQLite tests them on the stored JSON, without decoding
+    it, and returns the few candidates; each is then tested against the whole query by
+    the engine's own matcher, so the result is exactly what `find` gives.
+    """
+    engine = _engine(collection)
+    prefixes = _search_prefixes(query)
+    if engine is None or not prefixes:
+        return None
+    has_prefix = f"""EXISTS (SELECT 1 FROM json_each(data, '{_sql_path(search.FIELD)}') WHERE substr(value, 1, ?) = ?)"""
+    sql = f"SELECT data FROM {_table(collection.name)} WHERE " + " AND ".join([has_prefix] * len(prefixes))
+    parameters = [item for prefix in prefixes for item in (len(prefix), prefix)]
+    rows = engine._run_collection_read(collection.name, lambda conn: conn.execute(sql, parameters).fetchall())
+    spec = normalize_projection(projection)
+    found = []
+    for (data,) in rows:
+        doc = _json_loads(data)
+        if matches_filter(doc, query):
+            found.append(_fresh(collection, doc if spec is None else project_document(doc, spec)))
+    return found
+
+
+def _search_prefixes(query):
+    """The search prefixes every match must have, from the query and the `$and`s within it."""
+    if not isinstance(query, dict):
+        return []
+    prefixes = []
+    condition = query.get(search.FIELD)
+    if isinstance(condition, dict) and set(condition) == {"$regex"} and isinstance(condition["$regex"], str):
+        literal = SEARCH_PREFIX.fullmatch(condition["$regex"])
+        if literal:
+            prefixes.append(literal.group(1))
+    for clause in query.get("$and", []) if isinstance(query.get("$and"), list) else []:
+        prefixes.extend(_search_prefixes(clause))
+    return prefixes
 
 
 # MongoDB's order between types: null (and missing), numbers, text, ..., ObjectId, booleans, dates.
