@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import Response, stream_with_context
 
 from backoffice import db as database
-from backoffice.formatting import value_text
+from backoffice.formatting import formatter_for
 from backoffice.i18n import current_language
 from backoffice.paths import value_at
 from backoffice.references import LabelCache
@@ -84,10 +84,23 @@ def generate_csv(collection, query, delimiter=";", language=None):
     labels = LabelCache(collection.database)
     writer = csv.writer(Line(), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield BOM + writer.writerow([header(field, path) for path, field in columns.items()])
-    cells = [(path, column_cell(field, labels, language)) for path, field in columns.items()]
+    cells = [(getter(path), column_cell(field, labels, language)) for path, field in columns.items()]
     for page in batches(collection, query):
         labels.prefetch_documents(page, columns)
-        yield "".join(writer.writerow([to_cell(value_at(doc, path)) for path, to_cell in cells]) for doc in page)
+        yield "".join(writer.writerow([to_cell(value_of(doc)) for value_of, to_cell in cells]) for doc in page)
+
+
+def getter(path):
+    """`value_at(doc, path)` for one column, with the path split once, not for every cell."""
+    first, _dot, rest = path.partition(".")
+    if not rest:
+        return lambda doc: doc.get(first)
+
+    def value_of(doc):
+        node = doc.get(first)
+        return value_at(node, rest) if isinstance(node, dict) else None
+
+    return value_of
 
 
 def column_cell(field, labels, language):
@@ -111,8 +124,10 @@ def column_cell(field, labels, language):
         def shown(value):
             return neutralise(labels.choice_text(field, value))
     else:
+        text = formatter_for(field, labels)
+
         def shown(value):
-            return neutralise(value_text(field, value, labels))
+            return neutralise(text(value))
 
     def to_cell(value):
         return "" if value is None or value == [] else shown(value)
