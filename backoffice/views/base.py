@@ -116,7 +116,11 @@ class CollectionView(ModelView):
         return allowed(self.write_roles) and super().is_action_allowed(name)
 
     def render(self, template, **kwargs):
-        """Pages render as usual; the details page also gets the record's history and workflow actions."""
+        """Pages render as usual, with what our templates add.
+
+        A details page gets the record's history, its workflow actions and its values
+        already formatted; a list page its rows' cells and the links of their actions.
+        """
         if template == self.details_template and kwargs.get("model") is not None:
             model = kwargs["model"]
             kwargs["history"] = self._history(model)
