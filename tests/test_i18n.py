@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -503,3 +504,14 @@ def test_a_language_forced_inside_a_request_translates_and_then_gives_way(app):
         assert (_("Sign out"), str(label)) == ("Se déconnecter", "Date de réception")
     with app.app_context():  # outside a request: flask-babel's default language
         assert _("Sign out") == "Se déconnecter"
+
+
+@one_engine
+@pytest.mark.parametrize("lang, status, equals, between", [("fr", "Statut", "est", "entre"), ("nl", "Status", "is", "tussen")])
+def test_list_filters_read_naturally_in_the_users_language(client, lang, status, equals, between):
+    """"Statut est Reçue", not Flask-Admin's "Statut vaut Reçue"."""
+    page = client.get(f"/admin/requests/?lang={lang}").get_data(as_text=True)
+    groups = json.loads(unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page, re.S).group(1)))
+
+    assert [flt["operation"] for flt in groups[status]] == [equals]
+    assert between in {flt["operation"] for group in groups.values() for flt in group}

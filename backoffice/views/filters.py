@@ -7,12 +7,15 @@ import datetime as dt
 
 from flask import has_request_context
 
-from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext  # its "between" reads well in French and Dutch
 from flask_admin.contrib.pymongo.filters import BasePyMongoFilter
 from flask_admin.model import filters
 
 from backoffice.i18n import _l
 from backoffice.references import label_cache
+
+
+# Flask-Admin's French reads "vaut" (is worth) for "equals": "Statut vaut Reçue". Ours says "est".
 
 
 class ChoiceEqual(BasePyMongoFilter):
@@ -34,7 +37,7 @@ class ChoiceEqual(BasePyMongoFilter):
         return query
 
     def operation(self):
-        return admin_lazy_gettext("equals")
+        return _l("equals")
 
 
 class RefEqual(BasePyMongoFilter):
@@ -56,7 +59,7 @@ class RefEqual(BasePyMongoFilter):
         return query
 
     def operation(self):
-        return admin_lazy_gettext("equals")
+        return _l("equals")
 
 
 def _midnight(day):
