@@ -42,7 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import bench  # noqa: E402  (the path above makes `bench` importable when run as a script)
+import bench as this_bench  # noqa: E402,F401  (the path above makes it importable; see BENCH_APP_ROOT)
 
 # BENCH_APP_ROOT=/another/checkout measures that tree's app with this harness (a before/after
 # table): its `backoffice` and `schemas` come first, while `bench` stays this one (imported above).

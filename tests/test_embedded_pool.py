@@ -66,12 +66,18 @@ def test_a_kept_connection_sees_what_another_client_wrote(store, tmp_path):
     assert database.requests.find_one({"reference": "R-9"})["status"] == "eligible"
 
 
+def deleting_everything(pool):
+    """A lent connection in the middle of a transaction that deleted every request."""
+    lent = pool.connect()
+    lent.execute("BEGIN IMMEDIATE")
+    lent.execute("DELETE FROM requests")
+    return lent
+
+
 def test_a_nested_operation_gets_its_own_connection_and_transaction(store):
     database, pool = store
     database.requests.insert_one({"reference": "R-1"})
-    outer = pool.connect()
-    outer.execute("BEGIN IMMEDIATE")
-    outer.execute("DELETE FROM requests")
+    outer = deleting_everything(pool)
     inner = pool.connect()
     assert inner._conn is not outer._conn
     # The inner connection does not see the outer one's uncommitted delete, and giving it back
@@ -86,10 +92,7 @@ def test_a_nested_operation_gets_its_own_connection_and_transaction(store):
 def test_a_transaction_left_open_is_rolled_back_when_the_connection_comes_back(store):
     database, pool = store
     database.requests.insert_one({"reference": "R-1"})
-    lent = pool.connect()
-    lent.execute("BEGIN IMMEDIATE")
-    lent.execute("DELETE FROM requests")
-    lent.close()
+    deleting_everything(pool).close()
     again = pool.connect()
     assert not again.in_transaction
     again.close()
