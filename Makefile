@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations browser run test bench load clean
+.PHONY: install translations browser pdf-libs run test bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,18 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# WeasyPrint (briefings and letters as PDF) draws with Debian's pango, harfbuzz and the DejaVu fonts.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
+		echo "Installing Debian's libraries for WeasyPrint"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
+
 instance/secret_key:
 	mkdir -p instance
 	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
 
-run: install translations instance/secret_key
+run: install translations pdf-libs instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
@@ -56,7 +63,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: install translations browser node_modules/axe-core/axe.min.js
+test: install translations browser pdf-libs node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 # Our pages against stock Flask-Admin and the raw engine calls, at 1,000, 10,000 and 100,000

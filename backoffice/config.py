@@ -30,6 +30,12 @@ def load(overrides=None):
         "SESSION_COOKIE_SAMESITE": "Lax",
         # A session ends after this long without a request (each request renews it).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
+        # The centre's letterhead and contact on every document it sends (briefings, letters).
+        "FRAMEWORK_REFERENCE": os.environ.get("FRAMEWORK_REFERENCE", "PB/2023/CMP-PARTICIPATION"),
+        "CENTRE_ADDRESS_FR": os.environ.get("CENTRE_ADDRESS_FR", "Rue de Namur 59, 1000 Bruxelles"),
+        "CENTRE_ADDRESS_NL": os.environ.get("CENTRE_ADDRESS_NL", "Naamsestraat 59, 1000 Brussel"),
+        "CENTRE_EMAIL": os.environ.get("CENTRE_EMAIL", "participation@perspective.brussels"),
+        "CENTRE_PHONE": os.environ.get("CENTRE_PHONE", "+32 2 435 42 00"),
     }
     config.update(overrides or {})
     config.setdefault("DATABASE_ENGINE", _engine(config))

@@ -1,19 +1,19 @@
 """The briefings list and forms, with invitations, responses, award and the printable briefing."""
-from flask import abort, render_template, request
+import io
+
+from flask import abort, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import force_locale
 
-from backoffice import workflow
+from backoffice import documents, workflow
 from backoffice.auth import current_actor
-from backoffice.formatting import moment, money
 from backoffice.i18n import _, _l
-from backoffice.references import LabelCache, label_cache
+from backoffice.references import label_cache
 from backoffice.views.base import CollectionView
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from backoffice.views.workflow import WorkflowMixin
 from schemas.briefing import BRIEFING_LANGUAGES, BriefingSchema
-from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, MUNICIPALITIES
+from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES
 
 
 class BriefingView(WorkflowMixin, CollectionView):
@@ -100,24 +100,26 @@ class BriefingView(WorkflowMixin, CollectionView):
     @expose("/print/")
     def print_view(self):
         """The briefing as a printable A4 document, in the briefing's own language."""
+        briefing = self._briefing_or_404()
+        db = self.coll.database
+        return documents.render_document(
+            "briefing_print.html", briefing.get("language", "fr"), lambda: documents.briefing_context(db, briefing)
+        )
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        """The briefing as the PDF sent to providers (any signed-in role), downloaded as a file."""
+        briefing = self._briefing_or_404()
+        return send_file(
+            io.BytesIO(documents.briefing_pdf(self.coll.database, briefing)),
+            mimetype="application/pdf", as_attachment=True, download_name=documents.briefing_filename(briefing),
+        )
+
+    def _briefing_or_404(self):
         briefing = self.get_one(request.args.get("id", ""))
         if briefing is None:
             abort(404)
-        db = self.coll.database
-        request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
-        with force_locale(briefing.get("language", "fr")):
-            # A fresh cache: names must be read in the briefing's language, not the page's.
-            labels = LabelCache(db)
-            return render_template(
-                "briefing_print.html",
-                briefing=briefing,
-                request_doc=request_doc,
-                lots=[labels.get("lots", lot) for lot in briefing.get("lots", [])],
-                municipality=str(MUNICIPALITIES.get(request_doc.get("municipality"), "")),
-                route=str(AWARD_ROUTES.get(briefing.get("award_route"), "")),
-                money=money,
-                moment=moment,
-            )
+        return briefing
 
     @action("to_closed", _l("Close"), _l("Close the selected briefings?"))
     def action_to_closed(self, ids):
