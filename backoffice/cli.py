@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from backoffice import audit, backup, exports, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
+from backoffice.store.commands import store_group
 from schemas.user import ROLES
 
 
@@ -145,3 +146,4 @@ def init_app(app):
     app.cli.add_command(users_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(store_group)
