@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations browser pdf-libs run test bench load clean
+.PHONY: install translations browser pdf-libs spreadsheet run test bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ pdf-libs:
 		echo "Installing Debian's libraries for WeasyPrint"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; }
 
+# The spreadsheet tests read our CSV and XLSX files back with LibreOffice Calc, headless.
+spreadsheet:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing Debian's LibreOffice Calc (no GUI) for the spreadsheet tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
+
 instance/secret_key:
 	mkdir -p instance
 	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
@@ -63,7 +69,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: install translations browser pdf-libs node_modules/axe-core/axe.min.js
+test: install translations browser pdf-libs spreadsheet node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 # Our pages against stock Flask-Admin and the raw engine calls, at 1,000, 10,000 and 100,000

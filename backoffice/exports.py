@@ -66,6 +66,16 @@ def decimal_mark(number_text, language):
     return number_text if language == "en" else number_text.replace(".", ",")
 
 
+def register_form(number):
+    """An enterprise number as the register writes it with its country, `BE 0123.456.749`.
+
+    Spreadsheets read `0123.456.749` as the number 123456749 (the dots as thousands
+    separators, the leading zero dropped) in every Belgian locale; with the letters in
+    front they keep the cell as text, and the schema reads this form back.
+    """
+    return f"BE {sf.format_enterprise_number(number)}"
+
+
 def neutralise(text):
     """Prefix a text that a spreadsheet would read as a formula with a quote."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -123,6 +133,8 @@ def column_cell(field, labels, language):
     elif isinstance(field, (sf.Choice, sf.ChoiceList)):
         def shown(value):
             return neutralise(labels.choice_text(field, value))
+    elif isinstance(field, sf.EnterpriseNumber):
+        shown = register_form
     else:
         text = formatter_for(field, labels)
 
@@ -136,30 +148,67 @@ def column_cell(field, labels, language):
 
 
 def table_csv(table, language=None, delimiter=";"):
-    """A report table as CSV text: amounts in euro with the locale's decimal mark, counts as numbers."""
+    """A report table as CSV text: a title line with the period, the headers, the rows, the totals, the notes.
+
+    Amounts are in euro with the locale's decimal mark, counts are plain numbers.
+    """
     language = language or current_language()
     writer = csv.writer(Line(), delimiter=delimiter, lineterminator="\r\n")
-    lines = [BOM + writer.writerow([str(title) for title in table.headers])]
-    for row in table.rows:
-        values = []
-        for index, value in enumerate(row):
-            if value is None:
-                values.append("")
-            elif index in table.money_columns:
-                values.append(euro(value, language))
-            elif index in table.decimal_columns or isinstance(value, (float, Decimal)):
-                values.append(decimal_mark(str(value), language))
-            elif isinstance(value, str):
-                values.append(neutralise(value))
-            else:
-                values.append(value)
-        lines.append(writer.writerow(values))
+    lines = [BOM + writer.writerow([neutralise(str(table.title))] + ([str(table.period)] if table.period else []))]
+    lines.append(writer.writerow([str(title) for title in table.headers]))
+    for row in list(table.rows) + list(table.totals):
+        lines.append(writer.writerow(_table_values(table, row, language)))
+    for note in table.notes:
+        lines.append(writer.writerow([neutralise(str(note))]))
     return "".join(lines)
 
 
-def file_name(collection, today=None):
-    """`requests-2026-11-28.csv`."""
-    return f"{collection}-{(today or dt.date.today()).isoformat()}.csv"
+def _table_values(table, row, language):
+    values = []
+    for index, value in enumerate(row):
+        if value is None:
+            values.append("")
+        elif index in table.money_columns:
+            values.append(euro(value, language))
+        elif index in table.decimal_columns or isinstance(value, (float, Decimal)):
+            values.append(decimal_mark(str(value), language))
+        elif isinstance(value, str):
+            values.append(neutralise(value))
+        else:
+            values.append(value)
+    return values
+
+
+# What each download is called, in the reader's language (file names stay plain ASCII).
+FILE_NAMES = {
+    "requests": {"fr": "demandes", "nl": "aanvragen", "en": "requests"},
+    "briefings": {"fr": "cahiers-des-charges", "nl": "bestekken", "en": "briefings"},
+    "providers": {"fr": "prestataires", "nl": "dienstverleners", "en": "providers"},
+    "lots": {"fr": "lots", "nl": "percelen", "en": "lots"},
+    "users": {"fr": "utilisateurs", "nl": "gebruikers", "en": "users"},
+    "audit": {"fr": "historique", "nl": "historiek", "en": "audit-trail"},
+}
+REPORT_FILE_NAMES = {
+    "by_lot": {"fr": "rapport-demandes-par-lot", "nl": "rapport-aanvragen-per-perceel", "en": "report-requests-per-lot"},
+    "by_municipality": {
+        "fr": "rapport-demandes-par-commune", "nl": "rapport-aanvragen-per-gemeente", "en": "report-requests-per-municipality",
+    },
+    "providers": {"fr": "rapport-prestataires", "nl": "rapport-dienstverleners", "en": "report-providers"},
+    "ceilings": {"fr": "rapport-plafonds", "nl": "rapport-plafonds", "en": "report-ceilings"},
+}
+
+
+def file_name(collection, today=None, language=None, extension="csv"):
+    """A list's download: `demandes-2026-12-01.csv` (fr), `aanvragen-2026-12-01.csv` (nl)."""
+    language = language or current_language()
+    base = FILE_NAMES.get(collection, {}).get(language, collection)
+    return f"{base}-{(today or dt.date.today()).isoformat()}.{extension}"
+
+
+def report_file_name(report, period, language=None, extension="csv"):
+    """A report's download, named with its period: `rapport-prestataires-2025.csv`."""
+    language = language or current_language()
+    return f"{REPORT_FILE_NAMES[report][language]}-{period}.{extension}"
 
 
 def csv_response(collection, query, delimiter=";"):

@@ -1,14 +1,15 @@
 """Manager reports: pure computations over the database, each returned as a table.
 
-A table is (headers, rows); the reports page shows it and exports it as CSV.
+A table is (headers, rows) with grand-total rows and notes; the reports page shows it
+and exports it as CSV and XLSX.
 Awards are counted for the lot the awarded provider was invited for in that briefing.
 """
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from backoffice.i18n import _
+from backoffice.i18n import _, _l
 from backoffice.references import LabelCache
 from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
 
@@ -25,6 +26,30 @@ class Table:
     rows: list
     money_columns: tuple = ()
     decimal_columns: tuple = ()
+    # Grand-total rows under the rows (label first), and sentences that explain how to read the table.
+    totals: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    # The period or year the figures cover, as a person reads it.
+    period: str = ""
+
+
+def column_sums(table):
+    """The Total row: each column whose values are all whole numbers (amounts in cents, counts) added up."""
+    sums = [_("Total")]
+    for index in range(1, len(table.headers)):
+        values = [row[index] for row in table.rows]
+        summable = index not in table.decimal_columns and all(
+            value is None or (isinstance(value, int) and not isinstance(value, bool)) for value in values
+        )
+        sums.append(sum(value for value in values if value is not None) if summable and table.rows else None)
+    return sums
+
+
+def with_totals(table):
+    """The table with its Total row, unless its report already wrote its own."""
+    if table.rows and not table.totals:
+        table.totals = [column_sums(table)]
+    return table
 
 
 def _day_range(start, end):
@@ -40,10 +65,14 @@ def requests_by(db, dimension, start=None, end=None):
     """Requests received in the period, counted by lot or municipality (rows) and status (columns)."""
     query = {"received_on": _day_range(start, end)} if start or end else {}
     counts = Counter()
+    once = Counter()  # each request counted once, by status
+    several = 0  # requests that count under more than one row
     for doc in db["requests"].find(query, {"lots": 1, "municipality": 1, "status": 1}):
         keys = (doc.get("lots") or [NO_LOT]) if dimension == "lot" else [doc.get("municipality")]
         for key in keys:
             counts[(key, doc.get("status"))] += 1
+        once[doc.get("status")] += 1
+        several += len(keys) > 1
     labels = LabelCache(db)
     if dimension == "lot":
         row_keys = [code for code, _name in labels.choices("lots", everything=True)] + [NO_LOT]
@@ -66,7 +95,17 @@ def requests_by(db, dimension, start=None, end=None):
         if any(counts[(key, status)] for status in statuses)
     ]
     headers = [_("Lot") if dimension == "lot" else _("Municipality")] + [str(REQUEST_STATUSES[s]) for s in statuses] + [_("Total")]
-    return Table(title, headers, rows)
+    table = with_totals(Table(title, headers, rows))
+    if dimension == "lot" and rows:
+        distinct = sum(once.values())
+        table.totals.append([_("Requests, each counted once")] + [once[status] for status in statuses] + [distinct])
+        if several:
+            table.notes.append(_(
+                "A request for several lots counts under each of them: %(several)s of the %(requests)s requests "
+                "count more than once, so the rows add up to %(rows)s.",
+                several=several, requests=distinct, rows=sum(row[-1] for row in rows),
+            ))
+    return table
 
 
 def awarded_lots(briefing):
@@ -119,6 +158,23 @@ def provider_year(db, year):
     ]
     headers = [_("Provider"), _("Lot"), _("Invitations"), _("Offers"), _("Awards"), _("Amount awarded (EUR, excl. VAT)")]
     return Table(_("Yearly totals per provider, %(year)s", year=year), headers, rows, money_columns=(5,))
+
+
+NOTES = {
+    "providers": _l(
+        "Each lot is its own contract: a briefing awarded on several lots counts one award under each lot, "
+        "with the amount awarded for that lot."
+    ),
+}
+
+
+def finish(name, table, period=""):
+    """A report as the page and the downloads show it: its Total row, its notes and its period."""
+    table = with_totals(table)
+    if name in NOTES and table.rows:
+        table.notes.append(str(NOTES[name]))
+    table.period = period
+    return table
 
 
 def lot_ceilings(db):

@@ -334,8 +334,9 @@ def test_negative_numbers_in_report_tables_stay_numbers(app):
         text = exports.table_csv(table, language="fr")
 
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
-    assert rows[1] == ["L1", "-12,50", "-3", "-2,5"]
-    assert rows[2] == ["'-L2", "12,50", "3", "2,5"]
+    assert rows[0] == ["Balance"]
+    assert rows[2] == ["L1", "-12,50", "-3", "-2,5"]
+    assert rows[3] == ["'-L2", "12,50", "3", "2,5"]
 
 
 # Streaming ----------------------------------------------------------------------
@@ -498,3 +499,25 @@ def test_cli_filter_value_is_a_plain_string_never_an_operator(runner, requests_i
 
     assert result.exit_code == 0, result.output
     assert len(rows_of(path.read_bytes())) == 1
+
+
+@pytest.mark.parametrize("language, view, name", [
+    ("fr", "requests", "demandes"), ("nl", "requests", "aanvragen"),
+    ("fr", "providers", "prestataires"), ("nl", "providers", "dienstverleners"),
+    ("fr", "lots", "lots"), ("nl", "lots", "percelen"),
+    ("fr", "briefings", "cahiers-des-charges"), ("nl", "briefings", "bestekken"),
+])
+def test_file_name_is_in_the_readers_language_with_the_day(client, language, view, name):
+    client.get(f"/admin/?lang={language}")
+
+    response = client.get(f"/admin/{view}/export/csv/")
+
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}-{dt.date.today().isoformat()}.csv"'
+
+
+def test_enterprise_numbers_are_written_in_the_registers_form_that_spreadsheets_keep_as_text(client, make, lots):
+    make.provider(enterprise_number="0123.456.749")
+
+    (line,) = records_of(client.get("/admin/providers/export/csv/").data)
+
+    assert line["Enterprise number"] == "BE 0123.456.749"

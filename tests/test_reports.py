@@ -195,14 +195,21 @@ def expected_ceilings(language):
 
 
 class ReportTables(HTMLParser):
-    """The tables of the reports page by report name: each a list of rows of cell texts, headers first."""
+    """The tables of the reports page by report name: each a list of rows of cell texts, headers first.
+
+    The grand-total rows (the table's footer) are in `totals`, the notes under a table in `notes`.
+    """
 
     def __init__(self, html):
         super().__init__()
         self.tables = {}
+        self.totals = {}
+        self.notes = {}
         self.section = None
         self.row = None
         self.cell = None
+        self.in_footer = False
+        self.note = None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -210,6 +217,12 @@ class ReportTables(HTMLParser):
         if tag == "section" and (attrs.get("aria-labelledby") or "").startswith("report-"):
             self.section = attrs["aria-labelledby"].removeprefix("report-")
             self.tables[self.section] = []
+            self.totals[self.section] = []
+            self.notes[self.section] = []
+        elif tag == "tfoot":
+            self.in_footer = True
+        elif tag == "p" and "report-note" in (attrs.get("class") or "") and self.section:
+            self.note = []
         elif tag == "tr" and self.section:
             self.row = []
         elif tag in ("th", "td") and self.row is not None:
@@ -220,14 +233,21 @@ class ReportTables(HTMLParser):
             self.row.append(" ".join("".join(self.cell).split()))
             self.cell = None
         elif tag == "tr" and self.row is not None:
-            self.tables[self.section].append(self.row)
+            (self.totals if self.in_footer else self.tables)[self.section].append(self.row)
             self.row = None
+        elif tag == "tfoot":
+            self.in_footer = False
+        elif tag == "p" and self.note is not None:
+            self.notes[self.section].append(" ".join("".join(self.note).split()))
+            self.note = None
         elif tag == "section":
             self.section = None
 
     def handle_data(self, data):
         if self.cell is not None:
             self.cell.append(data)
+        elif self.note is not None:
+            self.note.append(data)
 
 
 def amount(text):
@@ -235,9 +255,27 @@ def amount(text):
     return int(re.sub(r"\D", "", text)) if text.strip() else None
 
 
+TOTAL_LABELS = {"Total", "Totaal", "Requests, each counted once", "Demandes, chacune comptée une fois", "Aanvragen, elk één keer geteld"}
+
+
+def csv_report(body, delimiter=";"):
+    """A report CSV as Excel reads it, in its parts: title line, header, rows, grand totals, notes."""
+    title, header, *rest = csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter)
+    notes = [line[0] for line in rest if len(line) == 1]
+    lines = [line for line in rest if len(line) > 1]
+    return {
+        "title": title,
+        "header": header,
+        "rows": [line for line in lines if line[0] not in TOTAL_LABELS],
+        "totals": [line for line in lines if line[0] in TOTAL_LABELS],
+        "notes": notes,
+    }
+
+
 def csv_rows(body):
-    """A report CSV as Excel reads it."""
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    """A report CSV's header and rows (no title line, totals or notes)."""
+    report = csv_report(body)
+    return [report["header"]] + report["rows"]
 
 
 def counts_by_row(rows, language, first_header):
@@ -418,17 +456,149 @@ def test_ceiling_csv_writes_euro_with_a_decimal_comma(manager):
 # The downloads themselves ------------------------------------------------------------
 
 
+FILE_NAMES = {
+    "fr": {
+        "by_lot": "rapport-demandes-par-lot-2025-01-01_2025-12-31.csv",
+        "by_municipality": "rapport-demandes-par-commune-2025-01-01_2025-12-31.csv",
+        "providers": "rapport-prestataires-2025.csv",
+        "ceilings": f"rapport-plafonds-{dt.date.today().isoformat()}.csv",
+    },
+    "nl": {
+        "by_lot": "rapport-aanvragen-per-perceel-2025-01-01_2025-12-31.csv",
+        "by_municipality": "rapport-aanvragen-per-gemeente-2025-01-01_2025-12-31.csv",
+        "providers": "rapport-dienstverleners-2025.csv",
+        "ceilings": f"rapport-plafonds-{dt.date.today().isoformat()}.csv",
+    },
+}
+PERIOD_LINES = {
+    "fr": {"by_lot": "Reçues du 2025-01-01 au 2025-12-31", "providers": "Année 2025"},
+    "nl": {"by_lot": "Ontvangen van 2025-01-01 tot 2025-12-31", "providers": "Jaar 2025"},
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
-def test_each_report_downloads_as_an_excel_ready_file_and_is_audited(manager, database, report):
-    response = download(manager, "nl", report, **{"from": "2025-01-01", "to": "2025-12-31", "year": 2025})
+def test_each_report_downloads_as_an_excel_ready_file_named_with_its_period_and_is_audited(manager, database, report, language):
+    response = download(manager, language, report, **{"from": "2025-01-01", "to": "2025-12-31", "year": 2025})
 
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert response.mimetype == "text/csv"
-    file_name = f"report-{report.replace('_', '-')}-{dt.date.today().isoformat()}.csv"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="{file_name}"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{FILE_NAMES[language][report]}"'
     assert response.headers["Cache-Control"] == "no-store"
     entry = database["audit"].find_one({"action": "export", "actor": "manager@perspective.example"})
     assert entry is not None and entry["details"]["report"] == report
+    # The file says what it covers on its first line.
+    title = csv_report(response.data)["title"]
+    if report in PERIOD_LINES[language]:
+        assert title[1] == PERIOD_LINES[language][report]
+
+
+@pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
+def test_report_csv_honours_the_comma_separator(manager, report):
+    semicolons = download(manager, "fr", report, year=2025).data
+    commas = download(manager, "fr", report, year=2025, sep=",").data
+
+    assert csv_report(commas, delimiter=",") == csv_report(semicolons)
+    assert commas.decode("utf-8-sig").splitlines()[1].count(",") >= 2
+
+
+# Grand totals --------------------------------------------------------------------------
+
+
+def _number(text):
+    """A count or an amount as shown on the page or in the CSV, as an integer (cents for amounts)."""
+    return int(re.sub(r"\D", "", text)) if re.search(r"\d", text) else None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
+def test_every_table_ends_with_a_total_row_equal_to_the_sum_of_its_rows(manager, language, report):
+    args = {"from": "2024-01-01", "to": "2026-12-31", "year": 2025}
+    manager.get(f"/admin/?lang={language}")
+    page = ReportTables(manager.get("/admin/reports/?from=2024-01-01&to=2026-12-31&year=2025").get_data(as_text=True))
+    in_csv = csv_report(download(manager, language, report, **args).data)
+
+    for rows, totals in ((page.tables[report][1:], page.totals[report]), (in_csv["rows"], in_csv["totals"])):
+        assert rows, report
+        total = totals[0]
+        assert total[0] == HEADERS[language]["total"]
+        summed_columns = [index for index in range(1, len(total)) if total[index]]
+        assert summed_columns, total
+        for index in summed_columns:
+            assert _number(total[index]) == sum(_number(row[index]) or 0 for row in rows), (report, index)
+    # The awards of the year add up to the seeds' awards, recounted independently.
+    if report == "providers":
+        awarded = sum(cents(b["awarded_amount"]) for b in seed_file("briefings") if b.get("awarded_on") and day(b["awarded_on"]).year == 2025)
+        assert _number(in_csv["totals"][0][5]) == awarded
+
+
+DISTINCT = {"fr": "Demandes, chacune comptée une fois", "nl": "Aanvragen, elk één keer geteld"}
+SEVERAL = {
+    "fr": "Une demande portant sur plusieurs lots compte sous chacun d'eux : {several} des {requests} demandes comptent plusieurs fois, les lignes totalisent donc {rows}.",
+    "nl": "Een aanvraag voor meerdere percelen telt onder elk ervan: {several} van de {requests} aanvragen tellen meer dan eens, zodat de rijen samen {rows} geven.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_per_lot_table_says_that_a_request_for_several_lots_counts_under_each(manager, language):
+    requests = seed_file("requests")
+    several = sum(len(item["lots"]) > 1 for item in requests)
+    assert several, "the demo data has requests for several lots"
+    by_status = Counter(STATUSES[language][item["status"]] for item in requests)
+
+    manager.get(f"/admin/?lang={language}")
+    page = ReportTables(manager.get("/admin/reports/").get_data(as_text=True))
+    in_csv = csv_report(download(manager, language, "by_lot").data)
+
+    note = SEVERAL[language].format(several=several, requests=len(requests), rows=sum(len(item["lots"]) for item in requests))
+    header = page.tables["by_lot"][0]
+    for totals, notes in ((page.totals["by_lot"], page.notes["by_lot"]), (in_csv["totals"], in_csv["notes"])):
+        total, distinct = totals
+        assert _number(total[-1]) == sum(len(item["lots"]) for item in requests)
+        assert distinct[0] == DISTINCT[language]
+        assert _number(distinct[-1]) == len(requests)
+        assert {title: _number(value) for title, value in zip(header[1:-1], distinct[1:-1]) if _number(value)} == dict(by_status)
+        assert notes == [note]
+
+
+# Wrong arguments -----------------------------------------------------------------------
+
+
+BAD_ARGUMENTS = [
+    ({"year": "abc"}, "year", "Not a valid whole number."),
+    ({"year": "0"}, "year", "Must be between 2000 and 2100."),
+    ({"from": "2025-13-45"}, "from", "Not a valid date (YYYY-MM-DD)."),
+    ({"from": "2025-12-31", "to": "2025-01-01"}, "to", "The end date comes before the start date."),
+]
+
+
+@pytest.mark.parametrize("args, field, message", BAD_ARGUMENTS)
+def test_a_wrong_argument_gets_a_message_next_to_its_field_and_no_figures(manager, args, field, message):
+    query = "&".join(f"{name}={value}" for name, value in args.items())
+
+    response = manager.get(f"/admin/reports/?{query}")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    feedback = re.search(rf'<input[^>]*id="{field}"[^>]*aria-describedby="{field}-error"[^>]*>\s*<div[^>]*id="{field}-error">([^<]*)</div>', page)
+    assert feedback, page
+    assert feedback.group(1) == message
+    # The field keeps what was typed, so it can be corrected.
+    assert re.search(rf'id="{field}" name="{field}"\s+value="{re.escape(args[field])}"', page)
+    tables = ReportTables(page)
+    affected = ["providers"] if field == "year" else ["by_lot", "by_municipality"]
+    for report in affected:
+        assert tables.tables[report] == []
+        # Neither a default year nor every date stands in for what was typed.
+        assert manager.get(f"/admin/reports/{report}.csv?{query}").status_code == 302
+    assert tables.tables["ceilings"], "a report the argument does not concern still shows"
+
+
+def test_a_wrong_argument_reads_in_french_and_dutch(manager):
+    for language, message in (("fr", "Nombre entier non valable."), ("nl", "Geen geldig geheel getal.")):
+        manager.get(f"/admin/?lang={language}")
+        page = manager.get("/admin/reports/?year=abc").get_data(as_text=True)
+        assert f'id="year-error">{message}</div>' in page
 
 
 def test_page_links_each_download_with_the_chosen_period(manager):

@@ -1,30 +1,94 @@
-"""The managers' reports page: tables on screen, the same tables as CSV."""
+"""The managers' reports page: tables on screen, the same tables as CSV and XLSX."""
 import datetime as dt
 
-from flask import Response, abort, request
+from flask import Response, abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import format_decimal
+from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
-from backoffice import audit, exports, reports
+from backoffice import audit, exports, records, reports
 from backoffice.auth import READERS, allowed, current_actor, require
 from backoffice.db import get_db
 from backoffice.formatting import money
+from backoffice.i18n import _, _l
+from schemas import fields as sf
 
 REPORTS = ("by_lot", "by_municipality", "providers", "ceilings")
+# Which form fields each report reads: a wrong one hides only the reports that need it.
+TITLES = {
+    "by_lot": _l("Requests per lot and status"),
+    "by_municipality": _l("Requests per municipality and status"),
+    "providers": _l("Yearly totals per provider"),
+    "ceilings": _l("Awarded amounts per lot against the ceiling"),
+}
+ARGUMENTS = {"by_lot": ("from", "to"), "by_municipality": ("from", "to"), "providers": ("year",), "ceilings": ()}
 
 
-def _day(name):
+class ReportArguments(Schema):
+    """The reports form: a period of reception (both ends optional) and the year of the provider totals."""
+
+    class Meta:
+        unknown = EXCLUDE  # the language switch and the CSV separator travel in the same query string
+
+    start = sf.Date(_l("Received from"), data_key="from")
+    end = sf.Date(_l("to"), data_key="to")
+    year = sf.Integer(_l("Year of the provider totals"), minimum=2000, maximum=2100)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _end_after_start(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError({"to": [str(_l("The end date comes before the start date."))]})
+
+
+def report_arguments(args):
+    """(values, errors) of the query string: empty fields are left out, errors are by form field name."""
+    given = {name: args[name].strip() for name in ("from", "to", "year") if args.get(name, "").strip()}
+    errors = {}
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+        values = ReportArguments().load(given)
+    except ValidationError as error:
+        # The fields that were right still serve the reports that need only them.
+        values, errors = dict(error.valid_data or {}), records.plain_messages(error.messages)
+    values.setdefault("year", dt.date.today().year)
+    return values, errors
 
 
-def _year():
-    try:
-        return int(request.args.get("year", ""))
-    except ValueError:
-        return dt.date.today().year
+def period_text(name, values):
+    """What a report covers, as a person reads it (the title line of a download, the workbook's first sheet)."""
+    if name == "providers":
+        return _("Year %(year)s", year=values["year"])
+    if name == "ceilings":
+        return _("On %(day)s", day=dt.date.today().isoformat())
+    start, end = values.get("start"), values.get("end")
+    if start and end:
+        return _("Received from %(start)s to %(end)s", start=start.date().isoformat(), end=end.date().isoformat())
+    if start:
+        return _("Received from %(start)s", start=start.date().isoformat())
+    if end:
+        return _("Received until %(end)s", end=end.date().isoformat())
+    return _("Every request received")
+
+
+def period_slug(name, values):
+    """The period in a file name: `2025`, `2025-01-01_2025-12-31`, or today's date."""
+    if name == "providers":
+        return str(values["year"])
+    ends = [values[key].date().isoformat() for key in ("start", "end") if values.get(key)]
+    return "_".join(ends) if ends and name != "ceilings" else dt.date.today().isoformat()
+
+
+def build_table(name, values):
+    """One report over the database for the checked arguments."""
+    db = get_db()
+    if name == "by_lot":
+        table = reports.requests_by(db, "lot", values.get("start"), values.get("end"))
+    elif name == "by_municipality":
+        table = reports.requests_by(db, "municipality", values.get("start"), values.get("end"))
+    elif name == "providers":
+        table = reports.provider_year(db, values["year"])
+    else:
+        table = reports.lot_ceilings(db)
+    return reports.finish(name, table, period_text(name, values))
 
 
 class ReportsView(BaseView):
@@ -36,41 +100,43 @@ class ReportsView(BaseView):
     def is_accessible(self):
         return allowed(READERS)
 
-    def _table(self, name):
-        db = get_db()
-        if name == "by_lot":
-            return reports.requests_by(db, "lot", _day("from"), _day("to"))
-        if name == "by_municipality":
-            return reports.requests_by(db, "municipality", _day("from"), _day("to"))
-        if name == "providers":
-            return reports.provider_year(db, _year())
-        return reports.lot_ceilings(db)
-
     @expose("/")
     def index(self):
-        tables = {name: self._table(name) for name in REPORTS}
+        values, errors = report_arguments(request.args)
+        tables = {
+            name: build_table(name, values) if not set(ARGUMENTS[name]) & set(errors) else None
+            for name in REPORTS
+        }
         return self.render(
             "admin/reports.html",
             tables=tables,
+            titles=TITLES,
+            errors=errors,
             money=money,
             number=format_decimal,
             start=request.args.get("from", ""),
             end=request.args.get("to", ""),
-            year=_year(),
+            year=request.args.get("year", "") if "year" in errors else values.get("year", ""),
+            download_args={name: value for name, value in request.args.items() if name != "lang"},
         )
 
-    @expose("/<report>.csv")
-    def download(self, report):
-        """One report as a CSV file for Excel."""
-        if report not in REPORTS:
+    @expose("/<report>.<kind>")
+    def download(self, report, kind):
+        """One report as a file (CSV for any spreadsheet, `?sep=,` for commas; XLSX a workbook)."""
+        if report not in REPORTS or kind not in ("csv",):
             abort(404)
-        table = self._table(report)
+        values, errors = report_arguments(request.args)
+        if set(ARGUMENTS[report]) & set(errors):
+            # The page shows each message by its field; a file would only hide the mistake.
+            return redirect(url_for(".index", **request.args))
+        table = build_table(report, values)
         audit.record(get_db(), "export", current_actor(), details={"report": report, "args": dict(request.args)})
+        delimiter = "," if request.args.get("sep") == "," else ";"
         return Response(
-            exports.table_csv(table),
+            exports.table_csv(table, delimiter=delimiter),
             mimetype="text/csv",
             headers={
-                "Content-Disposition": f'attachment; filename="{exports.file_name("report-" + report.replace("_", "-"))}"',
+                "Content-Disposition": f'attachment; filename="{exports.report_file_name(report, period_slug(report, values))}"',
                 "Cache-Control": "no-store",
             },
         )
