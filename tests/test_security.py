@@ -97,7 +97,7 @@ def _expected(role, endpoint, method):
 
 
 # Values for the variable parts of URLs: the CSV export and one report.
-URL_ARGUMENTS = {"export_type": "csv", "report": "by_lot"}
+URL_ARGUMENTS = {"export_type": "csv", "report": "by_lot", "kind": "csv"}
 
 
 def _request_for(rule, method, ids, token):
