@@ -28,6 +28,7 @@ today's code to the call it becomes.
 mongomock in tests).
 """
 import contextlib
+import os
 from typing import NamedTuple
 
 from bson import ObjectId
@@ -256,8 +257,6 @@ def connect(config):
     """
     engine = config.get("STORE_ENGINE") or ("mongodb" if config.get("MONGO_URI") else "sqlite")
     if engine == "sqlite":
-        import os
-
         from backoffice.store.sqlite import SQLiteStore
 
         directory = config.get("BACKOFFICE_DATA_DIR") or "instance/data"

@@ -38,7 +38,6 @@ import threading
 import bson
 
 from backoffice.store import DuplicateKey, Page, Store, _ANY, keys
-from backoffice.store.catalogue import Collection, Field
 from backoffice.store.query import project as _project
 
 META = "store:meta"
@@ -416,5 +415,3 @@ def _duplicate_fields(coll, error):
             fields.append(name[2:])
     return fields or list(coll.unique_fields)
 
-
-__all__ = ["SQLiteStore", "Collection", "Field"]
