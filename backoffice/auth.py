@@ -115,7 +115,8 @@ def _remember_failure(db, keys):
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     """Show the sign-in form; on success renew the session and go where the user was heading."""
-    form = LoginForm()
+    # The posted form only: Flask-WTF would also read a JSON body, whose values need not be text.
+    form = LoginForm(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():

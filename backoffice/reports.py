@@ -56,7 +56,8 @@ def _day_range(start, end):
     query = {}
     if start:
         query["$gte"] = dt.datetime(start.year, start.month, start.day)
-    if end:
+    # The last day Python knows (9999-12-31) has no next day: the period then has no end.
+    if end and (end.year, end.month, end.day) < (dt.MAXYEAR, 12, 31):
         query["$lt"] = dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1)
     return query
 

@@ -4,6 +4,8 @@ import secrets
 from flask import g, request
 from flask.sessions import SecureCookieSessionInterface
 
+from backoffice.links import with_query
+
 
 def csp_nonce():
     """This request's nonce for the few inline scripts Flask-Admin writes."""
@@ -46,3 +48,4 @@ def init_app(app):
     app.session_interface = SessionInterface()
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["with_query"] = with_query

@@ -251,7 +251,10 @@ def record_response(db, briefing, index, response, amount, scores, actor, versio
         if scores:
             line["criterion_scores"] = [{"criterion": name, "score": score} for name, score in scores.items()]
             weights = {item["name"]: item["weight"] for item in briefing.get("award_criteria", [])}
-            line["score"] = round(sum(weights.get(name, 0) * int(score) for name, score in scores.items()) / 100)
+            try:
+                line["score"] = round(sum(weights.get(name, 0) * int(score) for name, score in scores.items()) / 100)
+            except ValueError:
+                pass  # a score that is no number: the schema refuses it below, naming the field
     invitations[index] = line
     data["invitations"] = invitations
     return save(db, "briefings", briefing, data, actor, version)

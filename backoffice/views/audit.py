@@ -8,6 +8,7 @@ from backoffice.auth import ADMINS, allowed, require
 from backoffice.formatting import moment
 from backoffice.i18n import _l
 from backoffice.references import COLLECTION_NAMES
+from backoffice.views.arguments import BoundedListArguments
 from backoffice.views.filters import ChoiceEqual, date_filters
 
 
@@ -15,7 +16,7 @@ def _changes(view, context, model, name):
     return "; ".join(audit.field_label(model.get("collection"), change["field"]) for change in model.get("changes", []))
 
 
-class AuditView(ModelView):
+class AuditView(BoundedListArguments, ModelView):
     """Who did what, when, to which record; nothing here can be changed."""
 
     can_create = False

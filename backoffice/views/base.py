@@ -27,6 +27,7 @@ from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, admin_gettext, current_language
 from backoffice.paths import value_at
 from backoffice.references import label_cache
+from backoffice.views.arguments import BoundedListArguments, found_or_404
 from schemas import fields as sf
 
 
@@ -53,7 +54,7 @@ WRITE_VIEWS = {
 }
 
 
-class CollectionView(ModelView):
+class CollectionView(BoundedListArguments, ModelView):
     """A list, details, create, edit and delete view over one collection, driven by its schema."""
 
     schema = None
@@ -238,6 +239,9 @@ class CollectionView(ModelView):
 
     def delete_model(self, model):
         """Delete the record unless others refer to it; then say which."""
+        if model is None:  # an id in a bulk delete that names no record
+            flash(_("This record does not exist (any more)."), "error")
+            return False
         try:
             records.delete(self.schema.collection, model, actor=current_actor())
         except records.DeleteRefused as refused:
@@ -347,6 +351,18 @@ class CollectionView(ModelView):
         return groups
 
     # Records ----------------------------------------------------------
+
+    @expose("/details/")
+    def details_view(self):
+        """A record's page; an unknown id is a 404 page, not a jump back to the list."""
+        found_or_404(self.coll, request.args.get("id"))
+        return super().details_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """A record's edit form; an unknown id is a 404 page, not a jump back to the list."""
+        found_or_404(self.coll, request.args.get("id"))
+        return super().edit_view()
 
     def get_one(self, id):
         """The record with this id, or None (a malformed id is simply not found)."""

@@ -10,6 +10,7 @@ from backoffice import audit, exports, records, reports
 from backoffice.auth import READERS, allowed, current_actor, require
 from backoffice.db import get_db
 from backoffice.formatting import money
+from backoffice.links import with_query
 from backoffice.i18n import _, _l
 from schemas import fields as sf
 
@@ -91,6 +92,15 @@ def build_table(name, values):
     return reports.finish(name, table, period_text(name, values))
 
 
+# The report arguments an export records in the audit trail, each cut to the length of a real one.
+AUDITED_ARGUMENTS = ("from", "to", "year", "sep")
+
+
+def audited_arguments(args):
+    """The known report arguments of a query string, short: the audit keeps nothing a visitor invents."""
+    return {name: args[name][:10] for name in AUDITED_ARGUMENTS if name in args}
+
+
 class ReportsView(BaseView):
     """Requests per lot / municipality and status for a period, yearly provider totals, lot ceilings."""
 
@@ -128,9 +138,9 @@ class ReportsView(BaseView):
         values, errors = report_arguments(request.args)
         if set(ARGUMENTS[report]) & set(errors):
             # The page shows each message by its field; a file would only hide the mistake.
-            return redirect(url_for(".index", **request.args))
+            return redirect(with_query(url_for(".index"), request.args))
         table = build_table(report, values)
-        audit.record(get_db(), "export", current_actor(), details={"report": report, "args": dict(request.args)})
+        audit.record(get_db(), "export", current_actor(), details={"report": report, "args": audited_arguments(request.args)})
         delimiter = "," if request.args.get("sep") == "," else ";"
         return Response(
             exports.table_csv(table, delimiter=delimiter),
