@@ -5,7 +5,7 @@ Run from the project root:
     .venv/bin/python bench/store_bench.py                   # 10,000 then 100,000 requests
     .venv/bin/python bench/store_bench.py --sizes 1000,10000
 
-For each size the script fills a temporary tinymongo store with the synthetic requests,
+For each size the script fills a tinymongo store (kept in --data-dir when given) with the synthetic requests,
 briefings and providers of `bench/data.py` (as `make bench` does), copies it into a new
 SQLite store with `import-tinymongo`'s code (timed too), then times the same operations
 on both, each as the app's code calls it:
@@ -124,18 +124,18 @@ def same_answers(old, new):
         assert [row["_id"] for row in old_rows] == [row["_id"] for row in new_page.documents], name
 
 
-def measure(size, repeat, workdir):
+def measure(size, repeat, workdir, data_dir=None):
     """The figures at one size: {operation: (embedded ms, store ms)}, and the fill and import seconds."""
     from backoffice import db
     from backoffice.store.sqlite import SQLiteStore
     from backoffice.store.tinymongo_import import import_store
 
-    source = workdir / f"tinymongo-{size}"
+    source = (data_dir or workdir) / f"tinymongo-{size}"
     filled = fill(source, size)
     app = make_plain_app(source)
     ids = [doc["_id"] for doc in db.get_db(app)["requests"].find({}, {"_id": 1})]
     started = time.perf_counter()
-    store = SQLiteStore(workdir / f"store-{size}.sqlite3")
+    store = SQLiteStore(workdir / f"store-{size}.sqlite3")  # always a new one: the import is timed too
     import_store(source, store)
     imported = time.perf_counter() - started
     figures = {}
@@ -154,11 +154,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="numbers of requests, comma-separated")
     parser.add_argument("--repeat", type=int, default=30, help="runs per operation (a tenth of it, at least 3, for batches)")
+    parser.add_argument("--data-dir", type=Path, help="keep the filled tinymongo stores here for the next run (default: a temporary directory)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="store-bench-"))
     try:
         for size in [int(text) for text in args.sizes.split(",")]:
-            figures, filled, imported = measure(size, args.repeat, workdir)
+            figures, filled, imported = measure(size, args.repeat, workdir, args.data_dir)
             print(f"\n{size:,} requests (filled in {filled:.0f} s, imported into the new store in {imported:.1f} s)")
             print(f"{'operation':<10} {'embedded ms':>12} {'store ms':>10} {'store/embedded':>15}")
             for name, (old_ms, new_ms) in figures.items():
