@@ -1,7 +1,7 @@
 """The back-office of the Brussels participation purchasing centre."""
 from flask import Flask, jsonify, redirect, url_for
 
-from backoffice import admin, auth, cli, config, db, errors, i18n, security
+from backoffice import admin, auth, cli, config, db, errors, i18n, outbox, security
 
 
 def create_app(test_config=None):
@@ -12,6 +12,7 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     db.init_app(app)
+    outbox.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     cli.init_app(app)

@@ -13,6 +13,7 @@ from backoffice.security import csp_nonce
 from backoffice.views.audit import AuditView
 from backoffice.views.briefings import BriefingView
 from backoffice.views.lots import LotView
+from backoffice.views.outbox import OutboxView
 from backoffice.views.providers import ProviderView
 from backoffice.views.reports import ReportsView
 from backoffice.views.requests import RequestView
@@ -74,6 +75,7 @@ def init_app(app):
     admin.add_view(ProviderView(db, _l("Providers"), "providers"))
     admin.add_view(LotView(db, _l("Lots"), "lots"))
     admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports", url="reports"))
+    admin.add_view(OutboxView(name=_l("Outbox"), endpoint="outbox", url="outbox"))
     admin.add_view(UserView(db, _l("Users"), "users", category=_l("Administration")))
     admin.add_view(AuditView(db["audit"], _l("Audit trail"), endpoint="audit", url="audit", category=_l("Administration")))
     return admin

@@ -5,7 +5,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, backup, exports, records, seeding, users
+from backoffice import audit, backup, exports, outbox, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
 from backoffice.store.commands import store_group
@@ -138,6 +138,27 @@ def restore_command(file):
     click.echo(f"Restored from {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
+@click.group("outbox")
+def outbox_group():
+    """The e-mails waiting in the outbox."""
+
+
+@outbox_group.command("send")
+@with_appcontext
+def outbox_send_command():
+    """Send the queued and failed messages (each once); without MAIL_SERVER they stay queued."""
+    counts = outbox.send_pending(get_db())
+    if not outbox.configured():
+        click.echo(f"No MAIL_SERVER is set: {counts['queued']} message(s) stay in the outbox.")
+        return
+    click.echo(f"{counts['sent']} sent, {counts['failed']} failed.")
+    failed = get_db()[outbox.COLLECTION].find({"status": "failed"}, {"to": 1, "subject": 1, "last_error": 1})
+    for message in failed:
+        click.echo(f"  not sent to {message['to'] or '(no address)'}: {message['subject']}: {message['last_error']}", err=True)
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
 def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(seed_command)
@@ -147,3 +168,4 @@ def init_app(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(store_group)
+    app.cli.add_command(outbox_group)

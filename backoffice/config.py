@@ -36,6 +36,15 @@ def load(overrides=None):
         "CENTRE_ADDRESS_NL": os.environ.get("CENTRE_ADDRESS_NL", "Naamsestraat 59, 1000 Brussel"),
         "CENTRE_EMAIL": os.environ.get("CENTRE_EMAIL", "participation@perspective.brussels"),
         "CENTRE_PHONE": os.environ.get("CENTRE_PHONE", "+32 2 435 42 00"),
+        # E-mail over SMTP; without MAIL_SERVER every message stays queued in the outbox.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or "25"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "on"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or os.environ.get("CENTRE_EMAIL", "participation@perspective.brussels"),
+        # Seconds to wait for the mail server: a person waits for the page that sends.
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT") or "10"),
     }
     config.update(overrides or {})
     config.setdefault("DATABASE_ENGINE", _engine(config))

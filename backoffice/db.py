@@ -30,6 +30,13 @@ INDEXES = {
         ("action", {}),
         ("key", {}),
     ],
+    # E-mails: one per action (its key), the waiting ones found by status, a record's by its key.
+    "outbox": [
+        ("key", {"unique": True}),
+        ([("status", ASCENDING), ("created_at", ASCENDING)], {}),
+        ([("collection", ASCENDING), ("record", ASCENDING), ("created_at", ASCENDING)], {}),
+        ([("created_at", ASCENDING), ("_id", ASCENDING)], {}),
+    ],
     "login_failures": [([("key", ASCENDING), ("at", ASCENDING)], {})],
     "lots": [("code", {"unique": True}), ("active", {}), ("search_terms", {})],
     "providers": [

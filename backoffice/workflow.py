@@ -6,7 +6,7 @@ records it. A refused action raises `Refused` with a message in the user's langu
 """
 import datetime as dt
 
-from backoffice import records
+from backoffice import mailings, records
 from backoffice.clock import now
 from backoffice.i18n import _
 from schemas.choices import BRIEFING_STATUSES, REQUEST_STATUSES
@@ -71,6 +71,8 @@ def move(db, collection, doc, to, actor, comment="", version=None, changes=None,
     saved = save(db, collection, doc, data, actor, version, entry)
     if collection == "briefings" and to in ("sent", "awarded"):
         follow_request(db, saved, to, actor)
+    if collection == "briefings" and to == "sent":
+        mailings.briefing_sent(db, saved)  # e-mail: the PDF to each invited provider, through the outbox
     return saved
 
 
@@ -234,7 +236,10 @@ def invite(db, briefing, pairs, actor, version=None):
             line["sent_on"] = _today().date().isoformat()
         invitations.append(line)
     data["invitations"] = invitations
-    return save(db, "briefings", briefing, data, actor, version)
+    saved = save(db, "briefings", briefing, data, actor, version)
+    if sent:
+        mailings.briefing_sent(db, saved)  # e-mail: the PDF to the providers invited after the briefing went out
+    return saved
 
 
 def record_response(db, briefing, index, response, amount, scores, actor, version=None):

@@ -5,10 +5,11 @@ from flask import abort, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import documents, workflow
+from backoffice import documents, outbox, workflow
 from backoffice.auth import current_actor
 from backoffice.i18n import _, _l
 from backoffice.references import label_cache
+from backoffice.views import outbox as outbox_view
 from backoffice.views.base import CollectionView
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from backoffice.views.workflow import WorkflowMixin
@@ -53,6 +54,7 @@ class BriefingView(WorkflowMixin, CollectionView):
         extras["can_respond"] = writable and model.get("status") in ("sent", "offers_received")
         extras["can_award"] = writable and model.get("status") == "offers_received"
         extras["offers"] = [item for item in extras["invitations"] if item.get("response") == "offer"]
+        extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(self.coll.database, "briefings", model["reference"])]
         return extras
 
     @expose("/invite/", methods=("POST",))

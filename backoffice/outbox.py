@@ -1,0 +1,190 @@
+"""The outbox: every e-mail is written here first, then sent over SMTP by Flask-Mailman.
+
+A message is queued with the key of the action it belongs to (`briefing:BRF-2026-0007:0123456749`):
+queuing the same action twice finds the message already there, so no action ever mails
+twice. Sending claims a message (queued or failed → sending) before talking to the server,
+so two senders never deliver the same message; a failure is kept on the message (tries,
+last error in plain words) and `flask --app app outbox send` tries again. Without
+`MAIL_SERVER` (the demo) nothing is sent: messages stay queued for staff to read at
+/admin/outbox/.
+
+Like the audit trail, the outbox is written by the system, never from a form, so it is
+stored directly rather than through a record schema.
+"""
+import base64
+import smtplib
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_mailman import EmailMessage, Mail
+from pymongo.errors import DuplicateKeyError
+
+from backoffice.clock import now
+from backoffice.i18n import _l
+
+COLLECTION = "outbox"
+STATUSES = ("queued", "sending", "sent", "failed")
+# What a failure was, in words staff understand (the technical detail follows in brackets).
+ERRORS = {
+    "unreachable": _l("The mail server could not be reached"),
+    "rejected": _l("The mail server refused the message"),
+    "login": _l("The mail server refused the user name or password"),
+    "no_address": _l("There is no e-mail address to send to"),
+}
+
+mail = Mail()
+
+
+def init_app(app):
+    """Flask-Mailman over SMTP, configured from MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM."""
+    app.config.setdefault("MAIL_BACKEND", "smtp")
+    app.config.setdefault("MAIL_DEFAULT_SENDER", app.config.get("MAIL_FROM"))
+    mail.init_app(app)
+
+
+def error_text(message):
+    """The last error of a message in the current language (empty when there is none)."""
+    code = message.get("error_code")
+    if not code:
+        return ""
+    words = str(ERRORS.get(code, code))
+    detail = message.get("error_detail")
+    return f"{words} ({detail})" if detail else words
+
+
+def queue(db, key, to, subject, body, language, record, attachments=()):
+    """Write a message to the outbox, once per `key`; return it (the one already there if any).
+
+    `record` is `(collection, natural key)` of the record the message is about; `attachments`
+    are `(filename, content_type, bytes)`.
+    """
+    existing = db[COLLECTION].find_one({"key": key})
+    if existing is not None:
+        return existing
+    message = {
+        "key": key,
+        "to": to or "",
+        "subject": subject,
+        "body": body,
+        "language": language,
+        "collection": record[0],
+        "record": record[1],
+        "attachments": [
+            {"filename": name, "content_type": kind, "size": len(content), "content": base64.b64encode(content).decode("ascii")}
+            for name, kind, content in attachments
+        ],
+        "status": "queued",
+        "tries": 0,
+        "created_at": now(),
+        "sent_at": None,
+        "last_error": "",
+    }
+    try:
+        db[COLLECTION].insert_one(message)
+    except DuplicateKeyError:  # queued meanwhile by another request for the same action
+        return db[COLLECTION].find_one({"key": key})
+    return message
+
+
+def attachment_content(attachment):
+    """The bytes of one stored attachment."""
+    return base64.b64decode(attachment["content"])
+
+
+def configured(app=None):
+    """True when a mail server is set: messages are sent; otherwise they stay queued."""
+    return bool((app or current_app).config.get("MAIL_SERVER"))
+
+
+def send_pending(db, keys=None):
+    """Send the queued and failed messages (only those of `keys` when given); return {status: count}.
+
+    Nothing is sent when no MAIL_SERVER is set.
+    """
+    counts = {"sent": 0, "failed": 0, "queued": 0}
+    query = {"status": {"$in": ["queued", "failed"]}}
+    if keys is not None:
+        query["key"] = {"$in": list(keys)}
+    waiting = list(db[COLLECTION].find(query, {"_id": 1}, sort=[("created_at", 1), ("_id", 1)]))
+    if not configured():
+        counts["queued"] = len(waiting)
+        return counts
+    connection = None
+    try:
+        for item in waiting:
+            message = _claim(db, item["_id"])
+            if message is None:
+                continue  # another sender took it
+            if connection is None:
+                connection = _connection()
+            outcome = _deliver(connection, message)
+            if outcome is None:
+                db[COLLECTION].update_one({"_id": message["_id"]}, {"$set": {
+                    "status": "sent", "sent_at": now(), "last_error": "", "error_code": None, "error_detail": None,
+                }})
+                counts["sent"] += 1
+            else:
+                code, detail = outcome
+                failure = {"error_code": code, "error_detail": detail}
+                with force_locale("en"):  # the stored sentence is for logs and the CLI; pages translate the code
+                    failure["last_error"] = error_text(failure)
+                db[COLLECTION].update_one({"_id": message["_id"]}, {"$set": {"status": "failed", **failure}})
+                counts["failed"] += 1
+                if code in ("unreachable", "login"):
+                    connection.close()
+                    connection = None  # the next message opens a fresh connection (and likely fails the same way)
+    finally:
+        if connection is not None:
+            connection.close()
+    return counts
+
+
+def _claim(db, message_id):
+    """Take a message for sending: only one sender can move it from queued / failed to sending."""
+    claimed = db[COLLECTION].update_one(
+        {"_id": message_id, "status": {"$in": ["queued", "failed"]}},
+        {"$set": {"status": "sending", "tried_at": now()}, "$inc": {"tries": 1}},
+    )
+    if claimed.modified_count != 1:
+        return None
+    return db[COLLECTION].find_one({"_id": message_id})
+
+
+def _connection():
+    config = current_app.config
+    return mail.get_connection(
+        backend="smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+        username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
+        use_tls=bool(config.get("MAIL_USE_TLS")), timeout=config.get("MAIL_TIMEOUT", 10),
+    )
+
+
+def _deliver(connection, message):
+    """Send one message; None when the server accepted it, else (error code, technical detail)."""
+    if not message.get("to"):
+        return "no_address", ""
+    email = EmailMessage(
+        subject=message["subject"], body=message["body"], from_email=current_app.config["MAIL_FROM"],
+        to=[message["to"]], connection=connection,
+    )
+    for attachment in message.get("attachments", []):
+        email.attach(attachment["filename"], attachment_content(attachment), attachment["content_type"])
+    server = f"{connection.host}:{connection.port}"
+    try:
+        email.send()
+    except smtplib.SMTPAuthenticationError as error:
+        return "login", f"{server}: {error.smtp_code}"
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+        return "rejected", f"{server}: {error}"
+    except OSError as error:  # refused or timed-out connections, and every other SMTP error
+        return "unreachable", f"{server}: {error.strerror or error}"
+    return None
+
+
+def for_record(db, collection, key):
+    """The messages about one record, newest first, without their attachments' content."""
+    messages = list(db[COLLECTION].find({"collection": collection, "record": key}, sort=[("created_at", -1), ("_id", -1)]))
+    for message in messages:
+        for attachment in message.get("attachments", []):
+            attachment.pop("content", None)
+    return messages
