@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
@@ -49,12 +49,23 @@ class User(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The active user with this id (a deactivated user is signed out at their next request)."""
+    """The active user with this id, if this session is still theirs.
+
+    A deactivated user is signed out at their next request; so is a session older than
+    SESSION_ABSOLUTE_LIFETIME, or one signed in before the user's sessions were ended
+    (sign-out, password or role change): the cookie's version no longer matches.
+    """
     try:
         doc = get_db()["users"].find_one({"_id": ObjectId(user_id)})
-    except InvalidId:
+    except (InvalidId, TypeError):
         return None
     if doc is None or not doc.get("active", True):
+        return None
+    if session.get("session_version") != users.session_version(doc):
+        return None
+    signed_in_at = session.get("signed_in_at")
+    limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if not isinstance(signed_in_at, int) or now() - dt.datetime.fromtimestamp(signed_in_at, dt.timezone.utc).replace(tzinfo=None) > limit:
         return None
     return User(doc)
 
@@ -136,6 +147,8 @@ def login():
         session.clear()
         login_user(User(user))
         session.permanent = True
+        session["session_version"] = users.session_version(user)
+        session["signed_in_at"] = int(now().replace(tzinfo=dt.timezone.utc).timestamp())
         session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
         audit.record(db, "sign_in", user["email"], "users", user)
         return redirect(safe_next(form.next.data))
@@ -146,6 +159,8 @@ def login():
 def logout():
     """Sign out (a POST with the CSRF token, so no link can sign a user out)."""
     if current_user.is_authenticated:
+        # Every session of the user ends, not only this cookie: a copy of it opens nothing any more.
+        users.end_sessions(get_db(), current_user.doc["_id"])
         audit.record(get_db(), "sign_out", current_user.email, "users", current_user.doc)
     language = session.get("lang")
     logout_user()

@@ -30,6 +30,8 @@ def load(overrides=None):
         "SESSION_COOKIE_SAMESITE": "Lax",
         # A session ends after this long without a request (each request renews it).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
+        # ... and after this long from sign-in, however busy (a stolen cookie is not good for ever).
+        "SESSION_ABSOLUTE_LIFETIME": dt.timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
         # The centre's letterhead and contact on every document it sends (briefings, letters).
         "FRAMEWORK_REFERENCE": os.environ.get("FRAMEWORK_REFERENCE", "PB/2023/CMP-PARTICIPATION"),
         "CENTRE_ADDRESS_FR": os.environ.get("CENTRE_ADDRESS_FR", "Rue de Namur 59, 1000 Bruxelles"),

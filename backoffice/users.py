@@ -4,6 +4,7 @@ from marshmallow import ValidationError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backoffice import audit, records
+from backoffice.i18n import _
 from schemas.user import PasswordSchema
 
 # A hash to compare against when the e-mail is unknown, so both cases take the same time.
@@ -34,9 +35,23 @@ def hash_password(password):
 
 
 def set_password(db, user, password, actor):
-    """Replace a user's password."""
-    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}})
+    """Replace a user's password; every session the user had ends."""
+    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}, "$inc": {SESSION_VERSION: 1}})
     audit.record(db, "password", actor, "users", user)
+
+
+# Each session cookie carries the user's session version at sign-in; raising it ends them all.
+SESSION_VERSION = "session_version"
+
+
+def session_version(user):
+    """The version a session of this user must carry to be valid."""
+    return user.get(SESSION_VERSION, 0)
+
+
+def end_sessions(db, user_id):
+    """End every session of this user at once, on every device (sign-out, role or status change)."""
+    db["users"].update_one({"_id": user_id}, {"$inc": {SESSION_VERSION: 1}})
 
 
 def authenticate(db, email, password):
@@ -47,3 +62,24 @@ def authenticate(db, email, password):
     if user is None or not stored or not valid or not user.get("active", True):
         return None
     return user
+
+
+def last_admin_refusal(db, user, role, active):
+    """Why giving `user` this role and status is refused (no active administrator would be left), or None."""
+    if user.get("role") != "admin" or not user.get("active", True) or (role == "admin" and active):
+        return None
+    others = db["users"].count_documents({"role": "admin", "active": True, "_id": {"$ne": user["_id"]}})
+    if others:
+        return None
+    return _("This is the last active administrator: make another user an active administrator first.")
+
+
+def change_access(db, user, role, active, actor):
+    """Give `user` a role and an active status through the schema; their sessions end. Refused on the last admin."""
+    refusal = last_admin_refusal(db, user, role, active)
+    if refusal:
+        raise records.SaveRefused({"role": [refusal]})
+    data = records.editable_data("users", user) | {"role": role, "active": active}
+    saved = records.update("users", user, data, actor=actor, expected_version=user.get("version"), db=db)
+    end_sessions(db, user["_id"])
+    return saved

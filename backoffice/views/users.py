@@ -1,4 +1,5 @@
 """Users, for administrators: list, change role or language, deactivate."""
+from backoffice import records, users
 from backoffice.auth import ADMINS
 from backoffice.i18n import _l
 from backoffice.views.base import CollectionView
@@ -19,3 +20,15 @@ class UserView(CollectionView):
     column_sortable_list = ("email", "name", "role")
     column_default_sort = ("email", False)
     column_filters = [ChoiceEqual("role", _l("Role"), ROLES)]
+
+    def update_model(self, form, model):
+        """Save the user; refuse to leave no active administrator; a new role or status ends the user's sessions."""
+        role, active = form.role.data, bool(form.active.data)
+        refusal = users.last_admin_refusal(self.coll.database, model, role, active)
+        if refusal:
+            self._show_refusal(form, records.SaveRefused({"role": [refusal]}))
+            return False
+        saved = super().update_model(form, model)
+        if saved and (role != model.get("role") or active != model.get("active", True)):
+            users.end_sessions(self.coll.database, model["_id"])
+        return saved

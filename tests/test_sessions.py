@@ -1,0 +1,93 @@
+"""Sessions end on the server: sign-out, deactivation, a role or password change end every copy of the cookie.
+
+The session cookie is signed, so before this a copied cookie stayed good until it expired:
+each user now has a session version in the database that every request checks.
+"""
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+
+from backoffice import auth, users
+from conftest import PASSWORD, csrf_token
+
+LOT_FORM = {"code": "L9", "name_fr": "Lot neuf", "name_nl": "Nieuw perceel", "active": "y"}
+
+
+def is_login_redirect(response):
+    return response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+
+
+def copy_of(app, client):
+    """A second browser holding a copy of `client`'s session cookie (a saved or stolen cookie)."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_after_sign_out_a_saved_cookie_exports_and_creates_nothing(app, client, database, make):
+    make.lot()
+    make.request()
+    token = csrf_token(client.get("/admin/lots/new/").get_data(as_text=True))
+    saved = copy_of(app, client)
+    assert saved.get("/admin/requests/export/csv/").status_code == 200
+
+    client.form_post("/logout", {}, form_url="/admin/")
+
+    assert is_login_redirect(saved.get("/admin/requests/export/csv/"))
+    created = saved.post("/admin/lots/new/", data=dict(LOT_FORM, csrf_token=token))
+    assert is_login_redirect(created)
+    assert database["lots"].count_documents({"code": "L9"}) == 0
+
+
+def test_sign_out_on_one_device_ends_the_others(app, client_as, database):
+    laptop = client_as("staff")
+    phone = app.test_client()
+    token = csrf_token(phone.get("/login").get_data(as_text=True))
+    phone.post("/login", data={"email": "staff@perspective.example", "password": PASSWORD, "csrf_token": token})
+    assert phone.get("/admin/requests/").status_code == 200
+
+    laptop.form_post("/logout", {}, form_url="/admin/")
+
+    assert is_login_redirect(phone.get("/admin/requests/"))
+
+
+def edit_user(admin, database, email, **changes):
+    user = database["users"].find_one({"email": email})
+    form = {"name": user["name"], "role": user["role"], "language": user["language"], "version": str(user["version"])}
+    if user.get("active", True):
+        form["active"] = "y"
+    form.update(changes)
+    if changes.get("active") is False:
+        form.pop("active")
+    return admin.form_post(f"/admin/users/edit/?id={user['_id']}", form)
+
+
+def test_a_role_change_ends_the_users_sessions(client_as, database):
+    staff = client_as("staff")
+    admin = client_as("admin")
+    assert staff.get("/admin/requests/").status_code == 200
+
+    edit_user(admin, database, "staff@perspective.example", role="manager")
+
+    assert database["users"].find_one({"email": "staff@perspective.example"})["role"] == "manager"
+    assert is_login_redirect(staff.get("/admin/requests/"))
+
+
+def test_a_password_change_ends_the_users_sessions(app, client, database):
+    with app.app_context():
+        user = database["users"].find_one({"email": "staff@perspective.example"})
+        users.set_password(database, user, "a new and quite different passphrase", actor="cli")
+
+    assert is_login_redirect(client.get("/admin/requests/"))
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(client, monkeypatch):
+    signed_in = auth.now()
+    for hours in (1, 6, 11):
+        monkeypatch.setattr(auth, "now", lambda hours=hours: signed_in + dt.timedelta(hours=hours))
+        assert client.get("/admin/requests/").status_code == 200
+
+    monkeypatch.setattr(auth, "now", lambda: signed_in + dt.timedelta(hours=12, minutes=1))
+
+    assert is_login_redirect(client.get("/admin/requests/"))
