@@ -5,7 +5,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, backup, exports, outbox, records, seeding, users
+from backoffice import audit, backup, exports, migrations, outbox, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
 from backoffice.store.commands import store_group
@@ -159,6 +159,19 @@ def outbox_send_command():
         raise SystemExit(1)
 
 
+@click.command("migrate-awards")
+@with_appcontext
+def migrate_awards_command():
+    """Convert briefings that hold one award for the whole briefing to one award per lot."""
+    try:
+        lines = migrations.migrate_awards(get_db())
+    except records.SaveRefused as refused:
+        raise click.ClickException(f"A briefing could not be migrated: {refused.errors}") from None
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{len(lines)} briefing(s) migrated." if lines else "No briefing holds a single award: nothing changed.")
+
+
 def init_app(app):
     """Register the commands on the app."""
     app.cli.add_command(seed_command)
@@ -169,3 +182,4 @@ def init_app(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(store_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(migrate_awards_command)

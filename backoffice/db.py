@@ -66,7 +66,7 @@ INDEXES = {
         ("award_route", {}),
         ("language", {}),
         ("invitations.provider", {}),
-        ("awarded_provider", {}),
+        ("awards.provider", {}),
         ("search_terms", {}),
     ],
 }

@@ -2,13 +2,14 @@
 
 A table is (headers, rows) with grand-total rows and notes; the reports page shows it
 and exports it as CSV and XLSX.
-Awards are counted for the lot the awarded provider was invited for in that briefing.
+Awards are booked under the lot they were decided for (backoffice/awards.py).
 """
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from backoffice import awards
 from backoffice.i18n import _, _l
 from backoffice.references import LabelCache
 from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
@@ -109,47 +110,21 @@ def requests_by(db, dimension, start=None, end=None):
     return table
 
 
-def awarded_lots(briefing):
-    """Where an award counts: [(lot, cents)].
-
-    An award over several lots is split by the winner's offer on each lot (scaled to the
-    awarded amount); otherwise it counts for the lot the winner was invited for.
-    """
-    winner, total = briefing.get("awarded_provider"), briefing.get("awarded_amount") or 0
-    offers = [
-        (item["lot"], item["offer_amount"])
-        for item in briefing.get("invitations", [])
-        if item["provider"] == winner and item.get("offer_amount")
-    ]
-    if len(offers) <= 1:
-        invited = [item["lot"] for item in briefing.get("invitations", []) if item["provider"] == winner]
-        return [((invited or briefing.get("lots") or [None])[0], total)]
-    offered = sum(amount for _lot, amount in offers)
-    shares = [(lot, total * amount // offered) for lot, amount in offers]
-    # Rounding leftovers go to the last lot, so the parts add up to the award.
-    shares[-1] = (shares[-1][0], total - sum(amount for _lot, amount in shares[:-1]))
-    return shares
-
-
 def provider_year(db, year):
     """For each provider and lot: invitations sent, offers made, awards won and amount awarded in `year`."""
     start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
     totals = defaultdict(lambda: {"invitations": 0, "offers": 0, "awards": 0, "amount": 0})
-    query = {"$or": [{"invitations.sent_on": {"$gte": start, "$lt": end}}, {"awarded_on": {"$gte": start, "$lt": end}}]}
-    fields = {"invitations": 1, "awarded_provider": 1, "awarded_amount": 1, "awarded_on": 1, "lots": 1}
-    for briefing in db["briefings"].find(query, fields):
+    for briefing in db["briefings"].find({"invitations.sent_on": {"$gte": start, "$lt": end}}, {"invitations": 1}):
         for invitation in briefing.get("invitations", []):
             sent = invitation.get("sent_on")
             if sent and start <= sent < end:
                 line = totals[(invitation["provider"], invitation["lot"])]
                 line["invitations"] += 1
                 line["offers"] += invitation.get("response") == "offer"
-        awarded_on = briefing.get("awarded_on")
-        if briefing.get("awarded_provider") and awarded_on and start <= awarded_on < end:
-            for lot, amount in awarded_lots(briefing):
-                line = totals[(briefing["awarded_provider"], lot)]
-                line["awards"] += 1
-                line["amount"] += amount
+    for (provider, lot), (count, amount) in awards.amounts_by_provider_lot(db, year).items():
+        line = totals[(provider, lot)]
+        line["awards"] += count
+        line["amount"] += amount
     labels = LabelCache(db)
     labels.prefetch("providers", [provider for provider, _lot in totals])
     labels.prefetch("lots", [lot for _provider, lot in totals])
@@ -180,10 +155,7 @@ def finish(name, table, period=""):
 
 def lot_ceilings(db):
     """For each lot: the amount awarded so far against its ceiling."""
-    awarded = Counter()
-    for briefing in db["briefings"].find({"awarded_provider": {"$ne": None}}, {"invitations": 1, "awarded_provider": 1, "awarded_amount": 1, "lots": 1}):
-        for lot, amount in awarded_lots(briefing):
-            awarded[lot] += amount
+    awarded = Counter(awards.amounts_by_lot(db))
     labels = LabelCache(db)
     rows = []
     for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "ceiling_amount": 1}).sort("code", 1):

@@ -6,9 +6,11 @@ records it. A refused action raises `Refused` with a message in the user's langu
 """
 import datetime as dt
 
-from backoffice import mailings, records
+from backoffice import awards, mailings, records
 from backoffice.clock import now
+from backoffice.formatting import moment
 from backoffice.i18n import _
+from backoffice.references import label_cache
 from schemas.choices import BRIEFING_STATUSES, REQUEST_STATUSES
 from schemas.workflow import ACTION_ONLY, FLOWS, NEEDS_COMMENT
 
@@ -165,19 +167,18 @@ def create_briefing(db, request, actor):
 
 
 def year_counts(db, year=None):
-    """Invitations and awards per provider this year: {enterprise number: (invitations, awards)}."""
+    """Invitations and lots awarded per provider this year: {enterprise number: (invitations, awards)}."""
     year = year or now().year
     start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
     counts = {}
-    query = {"$or": [{"invitations.sent_on": {"$gte": start, "$lt": end}}, {"awarded_on": {"$gte": start, "$lt": end}}]}
-    for briefing in db["briefings"].find(query, {"invitations": 1, "awarded_provider": 1, "awarded_on": 1}):
+    for briefing in db["briefings"].find({"invitations.sent_on": {"$gte": start, "$lt": end}}, {"invitations": 1}):
         for invitation in briefing.get("invitations", []):
             if invitation.get("sent_on") and start <= invitation["sent_on"] < end:
                 invited, awarded = counts.get(invitation["provider"], (0, 0))
                 counts[invitation["provider"]] = (invited + 1, awarded)
-        if briefing.get("awarded_provider") and briefing.get("awarded_on") and start <= briefing["awarded_on"] < end:
-            invited, awarded = counts.get(briefing["awarded_provider"], (0, 0))
-            counts[briefing["awarded_provider"]] = (invited, awarded + 1)
+    for provider, awarded in awards.awards_per_provider(db, year).items():
+        invited, _none = counts.get(provider, (0, 0))
+        counts[provider] = (invited, awarded)
     return counts
 
 
@@ -265,33 +266,96 @@ def record_response(db, briefing, index, response, amount, scores, actor, versio
     return save(db, "briefings", briefing, data, actor, version)
 
 
-def award(db, briefing, provider, amount, override_reason, actor, version=None):
-    """Award the briefing to a provider, or raise Refused with the reason."""
+def _lot_name(db, lot):
+    return label_cache(db).get("lots", lot)
+
+
+def _provider_name(db, provider):
+    return label_cache(db).get("providers", provider)
+
+
+def cascade_ranks(db, lot):
+    """The framework rank of each provider on `lot`: {enterprise number: rank}."""
+    return {doc["enterprise_number"]: _rank(doc, lot)
+            for doc in db["providers"].find({"lots.lot": lot}, {"enterprise_number": 1, "lots": 1})}
+
+
+def _check_lot_open(db, briefing, lot):
+    if lot not in briefing.get("lots", []):
+        raise Refused(_("Choose one of the briefing's lots."))
+    if lot in awards.by_lot(briefing):
+        raise Refused(_("The lot %(lot)s is already decided.", lot=_lot_name(db, lot)))
+
+
+def award_lot(db, briefing, lot, provider, amount, reason, actor, version=None):
+    """Award one lot of the briefing to a provider's offer, or raise Refused saying why not.
+
+    The proposal is the best-ranked offer; another choice needs a written reason, kept with
+    the award and in the audit trail. The briefing becomes `awarded` once every lot is decided.
+    """
     if briefing.get("status") != "offers_received":
         raise Refused(_("A briefing is awarded once its offers are received."))
     deadline = briefing.get("offer_deadline")
     if deadline is None or now() < deadline:
-        raise Refused(_("Nothing is awarded before the offer deadline."))
-    invitations = [item for item in briefing.get("invitations", []) if item["provider"] == provider]
-    if not invitations:
-        raise Refused(_("The provider was not invited for this briefing."))
-    lots = {item["lot"] for item in invitations}
-    party = db["providers"].find_one({"enterprise_number": provider, "lots.lot": {"$in": sorted(lots)}}, {"lots": 1})
-    if party is None:
-        raise Refused(_("The provider is not party to the lot."))
-    if not any(item.get("response") == "offer" for item in invitations):
-        raise Refused(_("The provider made no offer."))
+        raise Refused(_("The offer deadline is %(deadline)s; awards open after it.", deadline=moment(deadline)))
+    _check_lot_open(db, briefing, lot)
+    reason = (reason or "").strip()
+    data = records.editable_data("briefings", briefing)
+    offer = next((index for index, item in enumerate(briefing.get("invitations", []))
+                  if item["lot"] == lot and item["provider"] == provider and item.get("response") == "offer"), None)
+    names = {"name": _provider_name(db, provider), "lot": _lot_name(db, lot)}
+    if not any(item["lot"] == lot and item["provider"] == provider for item in briefing.get("invitations", [])):
+        raise Refused(_("%(name)s was not invited for the lot %(lot)s.", **names))
+    if offer is None:
+        raise Refused(_("%(name)s made no offer on the lot %(lot)s.", **names))
+    if db["providers"].find_one({"enterprise_number": provider, "lots.lot": lot}, {"_id": 1}) is None:
+        raise Refused(_("%(name)s is no longer party to the lot %(lot)s.", **names))
+    ranks = cascade_ranks(db, lot)
     if briefing.get("award_route") == "cascade":
-        _check_cascade(db, briefing, provider, invitations[0]["lot"])
-    data = records.editable_data("briefings", briefing) | {
-        "awarded_provider": provider,
-        "awarded_amount": amount,
-        "awarded_on": _today().date().isoformat(),
+        _check_cascade(db, briefing, provider, lot)
+    else:
+        best = awards.best_offers(briefing, lot, ranks)
+        if best and provider not in {item.provider for item in best} and not reason:
+            raise Refused(_(
+                "%(name)s has the best score on the lot %(lot)s (%(score)s): give the reason for choosing another offer.",
+                name=_provider_name(db, best[0].provider), lot=_lot_name(db, lot), score=best[0].total,
+            ))
+    entry = {
+        "lot": lot, "outcome": "awarded", "provider": provider,
+        "amount": amount or data["invitations"][offer]["offer_amount"],
+        "awarded_on": _today().date().isoformat(), "route": briefing.get("award_route", "cascade"),
     }
-    if override_reason:
-        data["award_override_reason"] = override_reason
-    return move(db, "briefings", briefing, "awarded", actor, comment=override_reason or "", version=version,
-                changes=data, action=True)
+    score = awards.weighted_score(briefing, briefing["invitations"][offer])
+    if score is not None:
+        entry["score"] = round(score)
+    if reason:
+        entry["reason"] = reason
+    return _decide(db, briefing, data, entry, actor, version)
+
+
+def close_lot(db, briefing, lot, reason, actor, version=None):
+    """Close one lot of the briefing without award, with the reason; the briefing follows once every lot is decided."""
+    if briefing.get("status") not in ("sent", "offers_received"):
+        raise Refused(_("A lot is closed without award once the briefing is sent."))
+    _check_lot_open(db, briefing, lot)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_("Say why the lot %(lot)s is closed without award.", lot=_lot_name(db, lot)))
+    data = records.editable_data("briefings", briefing)
+    entry = {"lot": lot, "outcome": "no_award", "awarded_on": _today().date().isoformat(),
+             "route": briefing.get("award_route", "cascade"), "reason": reason}
+    return _decide(db, briefing, data, entry, actor, version)
+
+
+def _decide(db, briefing, data, entry, actor, version):
+    """Add a lot's decision; when every lot is decided, the briefing is awarded (or cancelled if nothing was)."""
+    data["awards"] = data.get("awards", []) + [entry]
+    if not awards.fully_decided(briefing, data["awards"]):
+        return save(db, "briefings", briefing, data, actor, version)
+    if any(item["outcome"] == "awarded" for item in data["awards"]):
+        return move(db, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""), version=version,
+                    changes=data, action=True)
+    return move(db, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version, changes=data)
 
 
 def _check_cascade(db, briefing, provider, lot):

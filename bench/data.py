@@ -167,11 +167,18 @@ def synthetic_briefing(rng, request, providers_by_lot, moment):
                 invitation.update(response="offer", offer_amount=budget - rng.randrange(0, budget // 10 + 1, 100), score=rng.randrange(50, 95))
             else:
                 invitation["response"] = "declined"
-        doc.update(
-            awarded_provider=winner["provider"],
-            awarded_amount=min(item["offer_amount"] for item in doc["invitations"] if item["provider"] == winner["provider"]),
-            awarded_on=(deadline + dt.timedelta(days=10)).replace(hour=0),
-        )
+        # One award per lot: the winner's offer where it bid, the lot's first offer elsewhere.
+        awarded_on = (deadline + dt.timedelta(days=10)).replace(hour=0)
+        doc["awards"] = []
+        for lot in request["lots"]:
+            offers = [item for item in doc["invitations"] if item["lot"] == lot and item.get("response") == "offer"]
+            chosen = next((item for item in offers if item["provider"] == winner["provider"]), offers[0] if offers else None)
+            if chosen is None:
+                doc["awards"].append({"lot": lot, "outcome": "no_award", "awarded_on": awarded_on, "route": route,
+                                      "reason": "Aucune offre reçue."})
+            else:
+                doc["awards"].append({"lot": lot, "outcome": "awarded", "provider": chosen["provider"],
+                                      "amount": chosen["offer_amount"], "awarded_on": awarded_on, "route": route})
     return _with_terms(_stamped(doc, moment), "briefings")
 
 

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, validate, validates_schema
 
 from schemas.translation import lazy_gettext as _l
 from schemas.base import CollectionSchema, StrictSchema, _put
-from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, LANGUAGES
+from schemas.choices import AWARD_OUTCOMES, AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES, LANGUAGES
 from schemas.fields import (
     LONG_TEXT,
     Choice,
@@ -61,6 +61,39 @@ class InvitationSchema(StrictSchema):
             raise ValidationError({"score": [str(_l("Only an offer is scored."))]})
 
 
+class AwardSchema(StrictSchema):
+    """The decision on one lot of a briefing: awarded to a provider, or closed without award."""
+
+    lot = Ref(_l("Lot"), "lots", required=True)
+    outcome = Choice(_l("Outcome"), AWARD_OUTCOMES, required=True)
+    provider = Ref(_l("Awarded provider"), "providers")
+    amount = Money(_l("Awarded amount (EUR, excl. VAT)"))
+    awarded_on = Date(_l("Decided on"), required=True)
+    route = Choice(_l("Award route"), AWARD_ROUTES)
+    score = Integer(_l("Weighted score"), minimum=0, maximum=100)
+    reason = Text(
+        _l("Reason"), max_length=1000, multiline=True,
+        help_text=_l("Why not the best-ranked offer, why above the budget, or why no award."),
+    )
+
+    @validates_schema
+    def _complete(self, data, **kwargs):
+        """An award names its provider and amount; a lot closed without award says why and names nobody."""
+        errors = {}
+        if data.get("outcome") == "awarded":
+            for name in ("provider", "amount"):
+                if data.get(name) is None:
+                    errors[name] = [str(_l("An award names its provider and amount."))]
+        if data.get("outcome") == "no_award":
+            if not (data.get("reason") or "").strip():
+                errors["reason"] = [str(_l("Say why the lot is closed without award."))]
+            for name in ("provider", "amount"):
+                if data.get(name) is not None:
+                    errors[name] = [str(_l("A lot closed without award names no provider nor amount."))]
+        if errors:
+            raise ValidationError(errors)
+
+
 class BriefingSchema(CollectionSchema):
     """A briefing (cahier des charges / bestek) for a request."""
 
@@ -68,10 +101,10 @@ class BriefingSchema(CollectionSchema):
     natural_key = "reference"
     unique_fields = ("reference",)
     search_fields = ("reference", "request", "context", "objectives")
-    managed_fields = ("status", "invitations", "awarded_provider", "awarded_amount", "awarded_on", "award_override_reason")
+    managed_fields = ("status", "invitations", "awards")
     export_columns = (
         "reference", "request", "lots", "language", "budget_max", "offer_deadline", "award_route",
-        "awarded_provider", "awarded_amount", "awarded_on", "status", "updated_at",
+        "awards", "status", "updated_at",
     )
 
     reference = Text(
@@ -92,13 +125,7 @@ class BriefingSchema(CollectionSchema):
     award_route = Choice(_l("Award route"), AWARD_ROUTES, load_default="cascade")
     award_criteria = NestedList(_l("Award criteria"), AwardCriterionSchema, max_items=12, load_default=list)
     invitations = NestedList(_l("Invitations"), InvitationSchema, max_items=100, load_default=list)
-    awarded_provider = Ref(_l("Awarded provider"), "providers")
-    awarded_amount = Money(_l("Awarded amount (EUR, excl. VAT)"))
-    awarded_on = Date(_l("Awarded on"))
-    award_override_reason = Text(
-        _l("Reason for awarding above the budget"), max_length=1000, multiline=True,
-        help_text=_l("Required when the awarded amount exceeds the maximum budget."),
-    )
+    awards = NestedList(_l("Awards per lot"), AwardSchema, max_items=20, load_default=list)
     status = Choice(_l("Status"), BRIEFING_STATUSES, load_default="draft")
 
     @validates_schema
@@ -141,16 +168,35 @@ class BriefingSchema(CollectionSchema):
                 _put(errors, ("offer_deadline",), str(_l("The offer deadline must be in the future when the briefing is sent.")))
             if status == "awarded" and deadline > today:
                 _put(errors, ("status",), str(_l("Nothing is awarded before the offer deadline.")))
-        if status in ("awarded", "closed"):
-            for name in ("awarded_provider", "awarded_amount", "awarded_on"):
-                if data.get(name) is None:
-                    _put(errors, (name,), str(_l("An awarded briefing names its provider, amount and date.")))
-        offers = {item["provider"] for item in data.get("invitations", []) if item.get("response") == "offer"}
-        if data.get("awarded_provider") and data["awarded_provider"] not in offers:
-            _put(errors, ("awarded_provider",), str(_l("The awarded provider must have been invited and made an offer.")))
-        budget, amount = data.get("budget_max"), data.get("awarded_amount")
-        if budget is not None and amount is not None and amount > budget and not data.get("award_override_reason"):
-            _put(errors, ("awarded_amount",), str(_l("The awarded amount exceeds the maximum budget: give the reason for the exception.")))
-        deadline, awarded_on = data.get("offer_deadline"), data.get("awarded_on")
-        if deadline and awarded_on and awarded_on.date() < deadline.date():
-            _put(errors, ("awarded_on",), str(_l("Nothing is awarded before the offer deadline.")))
+        self._check_awards(data, errors)
+
+    def _check_awards(self, data, errors):
+        """One decision per lot of the briefing; every lot decided once awarded; each award on an offer."""
+        lots = data.get("lots", [])
+        decided = {}
+        offers = {(item["provider"], item["lot"]) for item in data.get("invitations", []) if item.get("response") == "offer"}
+        budget, booked = data.get("budget_max"), 0
+        deadline = data.get("offer_deadline")
+        for index, award in enumerate(data.get("awards", [])):
+            lot = award["lot"]
+            if lot not in lots:
+                _put(errors, ("awards", index, "lot"), str(_l("This lot is not one of the briefing's lots.")))
+                continue
+            if lot in decided:
+                _put(errors, ("awards", index, "lot"), str(_l("This lot is already decided.")))
+                continue
+            decided[lot] = award
+            if deadline and award["awarded_on"].date() < deadline.date():
+                _put(errors, ("awards", index, "awarded_on"), str(_l("Nothing is awarded before the offer deadline.")))
+            if award.get("outcome") != "awarded":
+                continue
+            if award.get("provider") and (award["provider"], lot) not in offers:
+                _put(errors, ("awards", index, "provider"),
+                     str(_l("The awarded provider must have been invited for this lot and made an offer.")))
+            booked += award.get("amount") or 0
+            # The award that takes the briefing over its budget is the one that must say why.
+            if budget is not None and booked > budget and not (award.get("reason") or "").strip():
+                _put(errors, ("awards", index, "amount"),
+                     str(_l("The awarded amounts exceed the maximum budget: give the reason for the exception.")))
+        if data.get("status") in ("awarded", "closed") and any(lot not in decided for lot in lots):
+            _put(errors, ("awards",), str(_l("An awarded briefing has a decision for each of its lots.")))

@@ -111,3 +111,8 @@ INVITATION_RESPONSES = {
     "declined": _l("Declined"),
     "offer": _l("Offer submitted"),
 }
+
+AWARD_OUTCOMES = {
+    "awarded": _l("Awarded"),
+    "no_award": _l("Closed without award"),
+}

@@ -36,9 +36,6 @@ FORM = {
     "invitations-1-response": "pending",
     "invitations-1-offer_amount": "",
     "invitations-1-score": "",
-    "awarded_provider": "",
-    "awarded_amount": "",
-    "awarded_on": "",
     "status": "draft",
 }
 
@@ -107,7 +104,7 @@ def test_create_stores_the_validated_document(client, database, request_record):
     assert stored["status"] == "draft"
     assert stored["version"] == 1
     assert "csrf_token" not in stored
-    assert "awarded_provider" not in stored and "objectives" not in stored
+    assert stored["awards"] == [] and "objectives" not in stored
 
 
 def test_references_follow_each_other(client, database, request_record):
@@ -130,13 +127,16 @@ def test_weights_not_adding_up_to_100_are_refused(client, database, request_reco
 
 
 def test_status_and_award_cannot_be_typed_in_the_form(client, database, request_record):
-    form = dict(FORM, request=request_record["reference"], status="awarded", awarded_provider="0123456749")
+    form = dict(FORM, request=request_record["reference"], status="awarded", **{
+        "awards-0-lot": "L1", "awards-0-outcome": "awarded", "awards-0-provider": "0123456749",
+        "awards-0-amount": "1000", "awards-0-awarded_on": "2027-01-01",
+    })
 
     client.form_post("/admin/briefings/new/", form)
 
     stored = database["briefings"].find_one({})
     assert stored["status"] == "draft"
-    assert "awarded_provider" not in stored
+    assert stored["awards"] == []
 
 
 def test_list_and_details_name_the_request_and_the_providers(client, make, request_record):

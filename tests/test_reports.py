@@ -144,15 +144,9 @@ def expected_requests_by(dimension, start, end, language):
 
 
 def awarded_lots(briefing):
-    """(lot, cents) of an award: each lot the winner was invited for, with the amount of its offer there."""
-    winner = briefing["awarded_provider"]
-    total = cents(briefing["awarded_amount"])
-    offers = [(inv["lot"], cents(inv["offer_amount"])) for inv in briefing["invitations"] if inv["provider"] == winner and inv.get("offer_amount")]
-    if len(offers) <= 1:
-        return [(offers[0][0] if offers else briefing["lots"][0], total)]
-    # The demo awards over several lots add up the winner's offers on each lot.
-    assert sum(amount for _lot, amount in offers) == total, briefing["reference"]
-    return offers
+    """(provider, lot, cents, day) of each lot awarded in a demo briefing, as its awards list them."""
+    return [(award["provider"], award["lot"], cents(award["amount"]), day(award["awarded_on"]))
+            for award in briefing.get("awards", []) if award["outcome"] == "awarded"]
 
 
 def expected_provider_year(year, language):
@@ -165,9 +159,9 @@ def expected_provider_year(year, language):
                 line = totals[(invitation["provider"], invitation["lot"])]
                 line[0] += 1
                 line[1] += invitation.get("response") == "offer"
-        if briefing.get("awarded_provider") and briefing.get("awarded_on") and day(briefing["awarded_on"]).year == year:
-            for lot, amount in awarded_lots(briefing):
-                line = totals[(briefing["awarded_provider"], lot)]
+        for provider, lot, amount, awarded_on in awarded_lots(briefing):
+            if awarded_on.year == year:
+                line = totals[(provider, lot)]
                 line[2] += 1
                 line[3] += amount
     ordered = sorted(totals.items(), key=lambda item: (providers[item[0][0]], item[0][1]))
@@ -179,9 +173,8 @@ def expected_ceilings(language):
     lots = lot_names(language)
     awarded = Counter()
     for briefing in seed_file("briefings"):
-        if briefing.get("awarded_provider"):
-            for lot, amount in awarded_lots(briefing):
-                awarded[lot] += amount
+        for _provider, lot, amount, _day in awarded_lots(briefing):
+            awarded[lot] += amount
     rows = []
     for lot in sorted(seed_file("lots"), key=lambda lot: lot["code"]):
         ceiling = cents(lot["ceiling_amount"]) if lot.get("ceiling_amount") else None
@@ -399,9 +392,10 @@ def test_yearly_provider_totals_match_the_demo_data(manager, language, year):
 def test_yearly_totals_add_up_to_the_awards_of_the_year(manager):
     for year in YEARS:
         awarded = sum(
-            cents(briefing["awarded_amount"])
+            amount
             for briefing in seed_file("briefings")
-            if briefing.get("awarded_on") and day(briefing["awarded_on"]).year == year
+            for _provider, _lot, amount, awarded_on in awarded_lots(briefing)
+            if awarded_on.year == year
         )
         rows = csv_rows(download(manager, "fr", "providers", year=year).data)[1:]
         assert sum(amount(line[5]) for line in rows) == awarded, year

@@ -151,10 +151,11 @@ def an_awarded_briefing(**changes):
             {"provider": AGORA, "lot": "L1", "sent_on": "2019-12-20", "response": "offer", "offer_amount": "18000"},
             {"provider": BRUXEL_PART, "lot": "L1", "sent_on": "2019-12-20", "response": "declined"},
         ],
-        awarded_provider=AGORA,
-        awarded_amount="18000",
-        awarded_on="2020-01-20",
+        awards=[{"lot": "L1", "outcome": "awarded", "provider": AGORA, "amount": "18000", "awarded_on": "2020-01-20"}],
     )
+    award = {name[len("award_"):]: changes.pop(name) for name in list(changes) if name.startswith("award_") and name not in ("award_route", "award_criteria")}
+    awarded["awards"][0].update(award)
+    awarded["awards"][0] = {name: value for name, value in awarded["awards"][0].items() if value is not None}
     return {**awarded, **changes}
 
 
@@ -944,71 +945,91 @@ def test_briefing_without_a_lot_is_refused():
 
 # --- briefings: stages and dates --------------------------------------------------------------
 
-AWARD_INCOMPLETE = "An awarded briefing names its provider, amount and date."
+AWARD_INCOMPLETE = "An award names its provider and amount."
 
 
 def test_awarded_briefing_with_provider_amount_and_date_is_accepted():
     stored = load(BriefingSchema, an_awarded_briefing(), refs=FakeRefs(), today_rules=False)
-    assert (stored["awarded_provider"], stored["awarded_amount"], stored["awarded_on"]) == (
-        AGORA,
-        1800000,
-        dt.datetime(2020, 1, 20),
+    [award] = stored["awards"]
+    assert (award["lot"], award["provider"], award["amount"], award["awarded_on"]) == (
+        "L1", AGORA, 1800000, dt.datetime(2020, 1, 20),
     )
 
 
 @pytest.mark.parametrize("status", ["awarded", "closed"])
-@pytest.mark.parametrize("name", ["awarded_provider", "awarded_amount", "awarded_on"])
-def test_awarded_briefing_missing_provider_amount_or_date_is_refused_on_it(name, status):
-    data = an_awarded_briefing(status=status)
-    del data[name]
-    assert messages_on(BriefingSchema, data, name, today_rules=False) == [AWARD_INCOMPLETE]
+def test_awarded_briefing_without_a_decision_on_each_lot_is_refused(status):
+    data = an_awarded_briefing(status=status, awards=[])
+    assert messages_on(BriefingSchema, data, "awards", today_rules=False) == [
+        "An awarded briefing has a decision for each of its lots."
+    ]
 
 
-def test_awarded_briefing_missing_everything_names_each_missing_field():
+@pytest.mark.parametrize("name", ["provider", "amount"])
+def test_an_award_missing_its_provider_or_amount_is_refused_on_it(name):
+    data = an_awarded_briefing(**{f"award_{name}": None})
+    assert messages_on(BriefingSchema, data, "awards", 0, name, today_rules=False) == [AWARD_INCOMPLETE]
+
+
+def test_a_lot_closed_without_award_needs_a_reason_and_names_nobody():
+    data = an_awarded_briefing(award_outcome="no_award")
+    assert refusal(BriefingSchema, data, today_rules=False) == {"awards": {0: {
+        "reason": ["Say why the lot is closed without award."],
+        "provider": ["A lot closed without award names no provider nor amount."],
+        "amount": ["A lot closed without award names no provider nor amount."],
+    }}}
+
+
+def test_a_lot_is_decided_once():
     data = an_awarded_briefing()
-    for name in ("awarded_provider", "awarded_amount", "awarded_on"):
-        del data[name]
-    assert refusal(BriefingSchema, data, today_rules=False) == {
-        name: [AWARD_INCOMPLETE] for name in ("awarded_provider", "awarded_amount", "awarded_on")
-    }
+    data["awards"].append(dict(data["awards"][0]))
+    assert messages_on(BriefingSchema, data, "awards", 1, "lot", today_rules=False) == ["This lot is already decided."]
 
 
-NOT_AN_OFFERER = "The awarded provider must have been invited and made an offer."
+NOT_AN_OFFERER = "The awarded provider must have been invited for this lot and made an offer."
 
 
 def test_awarded_provider_must_have_been_invited():
-    data = an_awarded_briefing(awarded_provider=CIVIC_LAB)
-    assert messages_on(BriefingSchema, data, "awarded_provider", today_rules=False) == [NOT_AN_OFFERER]
+    data = an_awarded_briefing(award_provider=CIVIC_LAB)
+    assert messages_on(BriefingSchema, data, "awards", 0, "provider", today_rules=False) == [NOT_AN_OFFERER]
 
 
 def test_awarded_provider_must_have_made_an_offer():
-    data = an_awarded_briefing(awarded_provider=BRUXEL_PART)
-    assert messages_on(BriefingSchema, data, "awarded_provider", today_rules=False) == [NOT_AN_OFFERER]
+    data = an_awarded_briefing(award_provider=BRUXEL_PART)
+    assert messages_on(BriefingSchema, data, "awards", 0, "provider", today_rules=False) == [NOT_AN_OFFERER]
+
+
+def test_awards_above_the_budget_need_a_reason():
+    data = an_awarded_briefing(budget_max="15000")
+    assert messages_on(BriefingSchema, data, "awards", 0, "amount", today_rules=False) == [
+        "The awarded amounts exceed the maximum budget: give the reason for the exception."
+    ]
+    data["awards"][0]["reason"] = "Budget complété par la commune"
+    assert load(BriefingSchema, data, today_rules=False)["awards"][0]["reason"] == "Budget complété par la commune"
 
 
 def test_award_dated_before_the_offer_deadline_is_refused():
     # "Nothing is awarded before the offer deadline" holds for history too, so even for a seed.
-    data = an_awarded_briefing(offer_deadline="2020-01-10T12:00", awarded_on="2020-01-05")
-    assert messages_on(BriefingSchema, data, "awarded_on", today_rules=False) == [
+    data = an_awarded_briefing(offer_deadline="2020-01-10T12:00", award_awarded_on="2020-01-05")
+    assert messages_on(BriefingSchema, data, "awards", 0, "awarded_on", today_rules=False) == [
         "Nothing is awarded before the offer deadline."
     ]
 
 
 def test_award_on_the_day_of_the_offer_deadline_is_accepted():
-    data = an_awarded_briefing(offer_deadline="2020-01-10T12:00", awarded_on="2020-01-10")
-    assert load(BriefingSchema, data, today_rules=False)["awarded_on"] == dt.datetime(2020, 1, 10)
+    data = an_awarded_briefing(offer_deadline="2020-01-10T12:00", award_awarded_on="2020-01-10")
+    assert load(BriefingSchema, data, today_rules=False)["awards"][0]["awarded_on"] == dt.datetime(2020, 1, 10)
 
 
 def test_awarding_while_the_offer_deadline_is_still_ahead_is_refused():
     deadline = future_deadline(days=10)
-    data = an_awarded_briefing(offer_deadline=deadline, awarded_on=deadline[:10])
+    data = an_awarded_briefing(offer_deadline=deadline, award_awarded_on=deadline[:10])
     refused = refusal(BriefingSchema, data, previous={"_id": "b-1", "status": "offers_received"})
-    assert set(refused) & {"awarded_on", "offer_deadline", "status"}, refused
+    assert set(refused) & {"awards", "offer_deadline", "status"}, refused
 
 
 def test_award_with_a_future_deadline_is_kept_when_loading_history():
     deadline = future_deadline(days=10)
-    data = an_awarded_briefing(offer_deadline=deadline, awarded_on=deadline[:10])
+    data = an_awarded_briefing(offer_deadline=deadline, award_awarded_on=deadline[:10])
     assert load(BriefingSchema, data, today_rules=False)["status"] == "awarded"
 
 
@@ -1077,11 +1098,11 @@ def test_invitation_of_an_unknown_provider_is_refused_on_that_invitation():
     assert DOES_NOT_EXIST in messages
 
 
-def test_award_to_an_unknown_provider_is_refused_on_awarded_provider():
+def test_award_to_an_unknown_provider_is_refused_on_its_provider():
     refs = FakeRefs()
     refs.collections["providers"] = [doc for doc in refs.collections["providers"] if doc["enterprise_number"] != AGORA]
-    data = an_awarded_briefing(invitations=[{"provider": BRUXEL_PART, "lot": "L1"}], awarded_provider=AGORA)
-    assert DOES_NOT_EXIST in messages_on(BriefingSchema, data, "awarded_provider", refs=refs, today_rules=False)
+    data = an_awarded_briefing(invitations=[{"provider": BRUXEL_PART, "lot": "L1"}], award_provider=AGORA)
+    assert DOES_NOT_EXIST in messages_on(BriefingSchema, data, "awards", 0, "provider", refs=refs, today_rules=False)
 
 
 def test_provider_party_to_an_unknown_lot_is_refused_on_that_line():

@@ -94,8 +94,13 @@ def complete(request, status, **overrides):
         "invitations": [invitation(AGORA, "offer", "15000") if sent else invitation(AGORA, sent_on=None)],
     }
     if status in ("awarded", "closed"):
-        doc |= {"offer_deadline": PAST, "awarded_provider": AGORA, "awarded_amount": "15000", "awarded_on": TODAY_TEXT}
+        doc |= {"offer_deadline": PAST, "awards": [award_entry(AGORA, "15000", TODAY_TEXT)]}
     return doc | overrides
+
+
+def award_entry(provider, amount, awarded_on, lot="L1", **extra):
+    """One lot's award as stored."""
+    return {"lot": lot, "outcome": "awarded", "provider": provider, "amount": amount, "awarded_on": awarded_on} | extra
 
 
 def mini_competition(request, status, **overrides):
@@ -256,9 +261,10 @@ def counts_this_year(database):
             if item.get("sent_on") and item["sent_on"].year == YEAR:
                 invited, awarded = counts.get(item["provider"], (0, 0))
                 counts[item["provider"]] = (invited + 1, awarded)
-        if doc.get("awarded_on") and doc["awarded_on"].year == YEAR:
-            invited, awarded = counts.get(doc["awarded_provider"], (0, 0))
-            counts[doc["awarded_provider"]] = (invited, awarded + 1)
+        for award in doc.get("awards", []):
+            if award["awarded_on"].year == YEAR:
+                invited, awarded = counts.get(award["provider"], (0, 0))
+                counts[award["provider"]] = (invited, awarded + 1)
     return counts
 
 
@@ -272,10 +278,10 @@ def earlier_briefings(make, request_record):
     ]))
     make.briefing(**complete(request_record, "awarded", offer_deadline=f"{last}-12-20T12:00", invitations=[
         invitation(BABEL, "offer", "10000", sent_on=f"{last}-12-01"), invitation(AGORA, "declined", sent_on=f"{last}-12-01"),
-    ], awarded_provider=BABEL, awarded_amount="10000", awarded_on=f"{YEAR}-01-05"))
+    ], awards=[award_entry(BABEL, "10000", f"{YEAR}-01-05")]))
     make.briefing(**complete(request_record, "closed", offer_deadline=f"{last}-06-20T12:00", invitations=[
         invitation(CIVIC, "offer", "9000", sent_on=f"{last}-06-01"),
-    ], awarded_provider=CIVIC, awarded_amount="9000", awarded_on=f"{last}-07-01"))
+    ], awards=[award_entry(CIVIC, "9000", f"{last}-07-01")]))
 
 
 def test_cascade_proposes_the_first_provider_not_yet_asked(client, database, make, request_record, earlier_briefings):
@@ -413,7 +419,7 @@ def refuse_award(client, database, briefing, request, message, **fields):
     """Award with these fields; the refusal names `message` and nothing changes."""
     before = snapshot(database, "briefings", briefing), snapshot(database, "requests", request)
 
-    outcome = post_action(client, "briefings", "award", briefing, **fields)
+    outcome = post_action(client, "briefings", "award", briefing, **({"lot": "L1"} | fields))
 
     assert outcome.errors == [message]
     assert (snapshot(database, "briefings", briefing), snapshot(database, "requests", request)) == before
@@ -423,14 +429,16 @@ def refuse_award(client, database, briefing, request, message, **fields):
 def test_nothing_is_awarded_before_the_offer_deadline(client, database, make, sent_request, route):
     briefing = offers_received(make, sent_request, route, offer_deadline=FUTURE)
 
-    refuse_award(client, database, briefing, sent_request, "Nothing is awarded before the offer deadline.",
+    deadline = dt.datetime.strptime(FUTURE, "%Y-%m-%dT%H:%M")
+    shown = f"{deadline:%b} {deadline.day}, {deadline.year} 12:00 PM"
+    refuse_award(client, database, briefing, sent_request, f"The offer deadline is {shown}; awards open after it.",
                  provider=AGORA, amount="15000")
 
 
 def test_a_provider_not_invited_is_not_awarded(client, database, make, sent_request):
     briefing = offers_received(make, sent_request)
 
-    refuse_award(client, database, briefing, sent_request, "The provider was not invited for this briefing.",
+    refuse_award(client, database, briefing, sent_request, "Lotus Média sc was not invited for the lot L1 — Mission globale de A à Z.",
                  provider=LOTUS, amount="15000")
 
 
@@ -438,7 +446,9 @@ def test_a_provider_not_invited_is_not_awarded(client, database, make, sent_requ
 def test_a_provider_without_an_offer_is_not_awarded(client, database, make, sent_request, provider):
     briefing = offers_received(make, sent_request)
 
-    refuse_award(client, database, briefing, sent_request, "The provider made no offer.", provider=provider, amount="15000")
+    name = {BABEL: "Babel Dialogue asbl", CIVIC: "Civic Lab srl"}[provider]
+    refuse_award(client, database, briefing, sent_request, f"{name} made no offer on the lot L1 — Mission globale de A à Z.",
+                 provider=provider, amount="15000")
 
 
 def test_a_provider_no_longer_party_to_the_lot_is_not_awarded(client, database, make, app, sent_request):
@@ -449,7 +459,7 @@ def test_a_provider_no_longer_party_to_the_lot_is_not_awarded(client, database, 
         records.update("providers", agora, records.editable_data("providers", agora) | {"lots": [{"lot": "L2", "rank": 2}]},
                        "factory", agora["version"], db=database)
 
-    refuse_award(client, database, briefing, sent_request, "The provider is not party to the lot.",
+    refuse_award(client, database, briefing, sent_request, "Agora Participation scrl is no longer party to the lot L1 — Mission globale de A à Z.",
                  provider=AGORA, amount="15000")
 
 
@@ -457,16 +467,16 @@ def test_an_award_above_the_budget_needs_a_reason(client, database, make, sent_r
     briefing = offers_received(make, sent_request)
 
     refuse_award(client, database, briefing, sent_request,
-                 "The awarded amount exceeds the maximum budget: give the reason for the exception.",
+                 "The awarded amounts exceed the maximum budget: give the reason for the exception.",
                  provider=AGORA, amount="25000")
 
-    outcome = post_action(client, "briefings", "award", briefing, provider=AGORA, amount="25000",
-                          override_reason="Seule offre reçue, budget complété par la commune")
+    outcome = post_action(client, "briefings", "award", briefing, lot="L1", provider=AGORA, amount="25000",
+                          reason="Seule offre reçue, budget complété par la commune")
 
-    assert outcome.successes == ["The briefing was awarded."]
+    assert outcome.successes == ["The lot was awarded."]
     after = stored(database, "briefings", briefing)
-    assert (after["status"], after["awarded_amount"]) == ("awarded", 2500000)
-    assert after["award_override_reason"] == "Seule offre reçue, budget complété par la commune"
+    assert (after["status"], after["awards"][0]["amount"]) == ("awarded", 2500000)
+    assert after["awards"][0]["reason"] == "Seule offre reçue, budget complété par la commune"
     assert_history_entry(after["status_history"][-1], "offers_received", "awarded",
                          "Seule offre reçue, budget complété par la commune")
 
@@ -482,23 +492,24 @@ def test_cascade_awards_the_next_provider_only_after_the_better_ranked_one_decli
                  provider=BABEL, amount="14000")
 
     post_action(client, "briefings", "respond", briefing, index="0", response="declined")
-    outcome = post_action(client, "briefings", "award", briefing, provider=BABEL, amount="14000")
+    outcome = post_action(client, "briefings", "award", briefing, lot="L1", provider=BABEL, amount="14000")
 
-    assert outcome.successes == ["The briefing was awarded."]
-    assert stored(database, "briefings", briefing)["awarded_provider"] == BABEL
+    assert outcome.successes == ["The lot was awarded."]
+    assert stored(database, "briefings", briefing)["awards"][0]["provider"] == BABEL
 
 
 def test_an_award_names_the_provider_amount_and_day_and_moves_the_request(client, database, make, sent_request):
     briefing = offers_received(make, sent_request)
 
-    outcome = post_action(client, "briefings", "award", briefing, provider=AGORA, amount="15 000", override_reason="")
+    outcome = post_action(client, "briefings", "award", briefing, lot="L1", provider=AGORA, amount="15 000", reason="")
 
-    assert outcome.successes == ["The briefing was awarded."] and outcome.errors == []
+    assert outcome.successes == ["The lot was awarded."] and outcome.errors == []
     after = stored(database, "briefings", briefing)
-    assert (after["status"], after["awarded_provider"], after["awarded_amount"], after["awarded_on"]) == (
-        "awarded", AGORA, 1500000, TODAY,
+    [award] = after["awards"]
+    assert (after["status"], award["provider"], award["amount"], award["awarded_on"], award["outcome"]) == (
+        "awarded", AGORA, 1500000, TODAY, "awarded",
     )
-    assert "award_override_reason" not in after
+    assert "reason" not in award
     assert_history_entry(after["status_history"][-1], "offers_received", "awarded", "")
     assert_status_audited(database, "briefings", briefing, "offers_received", "awarded")
     request = stored(database, "requests", sent_request)
@@ -514,7 +525,7 @@ BRIEFING_ACTIONS = {
     "move": {"to": "cancelled", "comment": "Projet abandonné"},
     "invite": {"invite": f"{CIVIC}|L1"},
     "respond": {"index": "0", "response": "declined"},
-    "award": {"provider": AGORA, "amount": "15000"},
+    "award": {"lot": "L1", "provider": AGORA, "amount": "15000"},
 }
 
 
@@ -544,7 +555,7 @@ def test_a_manager_cannot_act_on_a_briefing(client_as, database, make, sent_requ
     before = snapshot(database, "briefings", briefing), snapshot(database, "requests", sent_request)
     manager = client_as("manager")
     page = details_page(manager, "briefings", briefing)
-    assert buttons(page) == [] and 'id="award-title"' not in page and 'id="proposals-title"' not in page
+    assert buttons(page) == [] and "/award/" not in page and 'id="proposals-title"' not in page
 
     outcome = post_action(manager, "briefings", action, briefing, **BRIEFING_ACTIONS[action])
 

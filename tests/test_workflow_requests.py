@@ -451,10 +451,10 @@ def test_a_request_goes_from_received_to_closed_through_the_buttons(client, data
     database["briefings"].update_one(
         {"_id": briefing["_id"]}, {"$set": {"offer_deadline": dt.datetime.now() - dt.timedelta(days=1)}}
     )
-    act("briefings", briefing, "award", "The briefing was awarded.", provider=agora["enterprise_number"], amount="28 000")
+    act("briefings", briefing, "award", "The lot was awarded.", lot="L1", provider=agora["enterprise_number"], amount="28 000")
 
     awarded = stored(database, "briefings", briefing)
-    assert (awarded["status"], awarded["awarded_provider"], awarded["awarded_amount"]) == ("awarded", "0123456749", 2800000)
+    assert (awarded["status"], awarded["awards"][0]["provider"], awarded["awards"][0]["amount"]) == ("awarded", "0123456749", 2800000)
     assert stored(database, "requests", request)["status"] == "awarded"
 
     act("requests", request, "move", to="in_progress")

@@ -5,16 +5,17 @@ from flask import abort, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import documents, outbox, workflow
+from backoffice import awards, documents, outbox, workflow
 from backoffice.auth import current_actor
+from backoffice.formatting import day, money
 from backoffice.i18n import _, _l
-from backoffice.references import label_cache
+from backoffice.references import LabelCache, label_cache
 from backoffice.views import outbox as outbox_view
 from backoffice.views.base import CollectionView
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from backoffice.views.workflow import WorkflowMixin
 from schemas.briefing import BRIEFING_LANGUAGES, BriefingSchema
-from schemas.choices import AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES
+from schemas.choices import AWARD_OUTCOMES, AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES
 
 
 class BriefingView(WorkflowMixin, CollectionView):
@@ -24,7 +25,7 @@ class BriefingView(WorkflowMixin, CollectionView):
     edit_readonly = ("reference",)
     create_excluded = ("reference",)
     details_template = "admin/briefing_details.html"
-    column_list = ("reference", "request", "lots", "language", "offer_deadline", "award_route", "status", "awarded_provider")
+    column_list = ("reference", "request", "lots", "language", "offer_deadline", "award_route", "status")
     column_sortable_list = ("reference", "request", "offer_deadline", "status")
     column_default_sort = ("reference", True)
     column_filters = [
@@ -32,7 +33,7 @@ class BriefingView(WorkflowMixin, CollectionView):
         RefEqual("lots", _l("Lot"), "lots"),
         ChoiceEqual("award_route", _l("Award route"), AWARD_ROUTES),
         ChoiceEqual("language", _l("Language"), BRIEFING_LANGUAGES),
-        RefEqual("awarded_provider", _l("Awarded provider"), "providers"),
+        RefEqual("awards.provider", _l("Awarded provider"), "providers"),
         *date_filters("offer_deadline", _l("Offer deadline")),
     ]
 
@@ -53,9 +54,33 @@ class BriefingView(WorkflowMixin, CollectionView):
         extras["lot_names"] = {lot: labels.get("lots", lot) for lot in model.get("lots", [])}
         extras["can_respond"] = writable and model.get("status") in ("sent", "offers_received")
         extras["can_award"] = writable and model.get("status") == "offers_received"
-        extras["offers"] = [item for item in extras["invitations"] if item.get("response") == "offer"]
         extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(self.coll.database, "briefings", model["reference"])]
+        extras["can_close_lot"] = writable and model.get("status") in ("sent", "offers_received")
+        extras["lots_awards"] = self._lots_awards(model, labels)
+        extras.update(money=money, day=day)
         return extras
+
+    def _lots_awards(self, model, labels):
+        """For each lot: its decision if any, and the ranking of its offers (best first, ties marked)."""
+        db = self.coll.database
+        decided = awards.by_lot(model)
+        result = []
+        for lot in model.get("lots", []):
+            ranks = workflow.cascade_ranks(db, lot) if model.get("award_route") == "cascade" else None
+            ranked = awards.ranking(model, lot, ranks)
+            best = {offer.provider for offer in awards.best_offers(model, lot, ranks)}
+            award = decided.get(lot)
+            result.append({
+                "lot": lot,
+                "lot_name": labels.get("lots", lot),
+                "award": award and dict(
+                    award, provider_name=labels.get("providers", award["provider"]) if award.get("provider") else "",
+                    outcome_label=str(AWARD_OUTCOMES.get(award["outcome"], "")),
+                ),
+                "ranking": [dict(vars(offer), provider_name=labels.get("providers", offer.provider),
+                                 best=offer.provider in best) for offer in ranked],
+            })
+        return result
 
     @expose("/invite/", methods=("POST",))
     def invite_view(self):
@@ -90,13 +115,24 @@ class BriefingView(WorkflowMixin, CollectionView):
 
     @expose("/award/", methods=("POST",))
     def award_view(self):
-        """Award the briefing to the chosen provider."""
+        """Award one lot of the briefing to the chosen offer (a reason when it is not the best-ranked one)."""
         return self.workflow_action(
-            lambda doc, version: workflow.award(
-                self.coll.database, doc, request.form.get("provider", ""), request.form.get("amount", "").strip(),
-                request.form.get("override_reason", "").strip(), current_actor(), version,
+            lambda doc, version: workflow.award_lot(
+                self.coll.database, doc, request.form.get("lot", ""), request.form.get("provider", ""),
+                request.form.get("amount", "").strip(), request.form.get("reason", "").strip(), current_actor(), version,
             ),
-            _("The briefing was awarded."),
+            _("The lot was awarded."),
+        )
+
+    @expose("/close-lot/", methods=("POST",))
+    def close_lot_view(self):
+        """Close one lot of the briefing without award, with the reason."""
+        return self.workflow_action(
+            lambda doc, version: workflow.close_lot(
+                self.coll.database, doc, request.form.get("lot", ""), request.form.get("reason", "").strip(),
+                current_actor(), version,
+            ),
+            _("The lot was closed without award."),
         )
 
     @expose("/print/")
@@ -105,8 +141,19 @@ class BriefingView(WorkflowMixin, CollectionView):
         briefing = self._briefing_or_404()
         db = self.coll.database
         return documents.render_document(
-            "briefing_print.html", briefing.get("language", "fr"), lambda: documents.briefing_context(db, briefing)
+            "briefing_print.html", briefing.get("language", "fr"),
+            lambda: documents.briefing_context(db, briefing) | {"awards": self._printed_awards(briefing), "day": day},
         )
+
+    def _printed_awards(self, briefing):
+        """The decisions per lot with their reasons, named in the language being rendered (the print view only)."""
+        labels = LabelCache(self.coll.database)
+        return [
+            dict(award, lot_name=labels.get("lots", award["lot"]),
+                 provider_name=labels.get("providers", award["provider"]) if award.get("provider") else "",
+                 outcome_label=str(AWARD_OUTCOMES.get(award["outcome"], "")))
+            for award in briefing.get("awards") or []
+        ]
 
     @expose("/pdf/")
     def pdf_view(self):

@@ -16,7 +16,7 @@ OFFER_FR = "Offre remise"
 DECLINED_FR = "Décliné"
 ELIGIBLE_FR = "Éligible"
 MINI_COMPETITION_FR = "Remise en concurrence"
-AWARDED_FR = "Le cahier des charges a été adjugé."
+LOT_AWARDED_FR = "Le lot a été adjugé."
 
 
 def move_button(page, status_label):
@@ -126,12 +126,12 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     click_and_wait(page, move_button(page, "Offres reçues"))
     expect(page.locator(".alert-success")).to_be_visible()
     screenshot("briefing-details", docs=True)
-    screenshot("briefing-offers-and-award", docs=True, scroll_to=page.locator("section", has=page.locator("#award-title")))
+    screenshot("briefing-offers-and-award", docs=True, scroll_to=page.locator("section", has=page.locator("#awards-title")))
 
     # The deadline is still ahead: the award is refused, and says so.
-    page.locator("#award-amount").fill("27 500")
-    click_and_wait(page, page.get_by_role("button", name="Adjuger le cahier des charges"))
-    expect(page.locator(".alert-danger")).to_be_visible()
+    page.locator(f"#award-amount-{briefing['lots'][0]}").fill("27 500")
+    click_and_wait(page, page.locator('form[action$="/award/"] button'))
+    expect(page.locator(".alert-danger")).to_contain_text("La date limite de remise des offres est le")
     assert database["briefings"].find_one({"_id": briefing["_id"]})["status"] == "offers_received"
 
     page.get_by_role("link", name="Cahier des charges à imprimer").click()
@@ -144,30 +144,52 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     screenshot("briefing-print", docs=True, full_page=True)
 
 
-def test_a_briefing_whose_deadline_passed_is_awarded_to_the_best_offer(page, database):
+def test_a_two_lot_briefing_is_awarded_lot_by_lot(page, database):
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     candidates = [
         doc for doc in database["briefings"].find({"status": "offers_received", "award_route": "mini_competition"})
-        if doc.get("offer_deadline") and doc["offer_deadline"] < now
+        if doc.get("offer_deadline") and doc["offer_deadline"] < now and len(doc["lots"]) == 2
     ]
-    assert candidates, "the seeds hold a mini-competition whose offers are in and whose deadline has passed"
+    assert candidates, "the seeds hold a two-lot mini-competition whose offers are in and whose deadline has passed"
     briefing = min(candidates, key=lambda doc: doc["reference"])
-    offers = [item for item in briefing["invitations"] if item.get("response") == "offer"]
-    best = max(offers, key=lambda item: (item.get("score") or 0, -item["offer_amount"]))
-    request_before = database["requests"].find_one({"reference": briefing["request"]})["status"]
+    first, second = briefing["lots"]
+
+    def offers(lot):
+        """The lot's offers, best score first."""
+        return sorted((item for item in briefing["invitations"] if item["lot"] == lot and item.get("response") == "offer"),
+                      key=lambda item: (-(item.get("score") or 0), item["offer_amount"]))
 
     page.goto(f"/admin/briefings/details/?id={briefing['_id']}")
-    page.locator("#award-provider").select_option(value=best["provider"])
-    page.locator("#award-amount").fill(f"{best['offer_amount'] // 100}")
-    click_and_wait(page, page.get_by_role("button", name="Adjuger le cahier des charges"))
+    # The ranking table shows each lot's offers, the best first, with its rank.
+    ranking = page.locator("table.ranking").first
+    expect(ranking.locator("tbody tr").first.locator("td").first).to_have_text("1")
+    # First lot: the best-scored offer is proposed; awarding it needs no reason.
+    best = offers(first)[0]
+    expect(page.locator(f"#award-provider-{first}")).to_have_value(best["provider"])
+    click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{first}"]) button'))
+    expect(page.locator(".alert-success")).to_contain_text(LOT_AWARDED_FR)
+    stored = database["briefings"].find_one({"_id": briefing["_id"]})
+    assert stored["status"] == "offers_received"
+    assert [(item["lot"], item["provider"], item["amount"]) for item in stored["awards"]] == [
+        (first, best["provider"], best["offer_amount"])
+    ]
 
-    expect(page.locator(".alert-success")).to_contain_text(AWARDED_FR)
-    awarded = database["briefings"].find_one({"_id": briefing["_id"]})
-    assert awarded["status"] == "awarded"
-    assert awarded["awarded_provider"] == best["provider"]
-    assert awarded["awarded_amount"] == best["offer_amount"] // 100 * 100
-    assert awarded["awarded_on"].date() == dt.date.today()
-    if request_before == "sent":
-        assert database["requests"].find_one({"reference": briefing["request"]})["status"] == "awarded"
-    # Nothing more to award: the award form is gone.
-    expect(page.locator("#award-title")).to_have_count(0)
+    # Second lot: another offer than the best needs a written reason.
+    other = offers(second)[1]
+    page.locator(f"#award-provider-{second}").select_option(value=other["provider"])
+    click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{second}"]) button'))
+    expect(page.locator(".alert-danger")).to_contain_text("raison")
+    assert len(database["briefings"].find_one({"_id": briefing["_id"]})["awards"]) == 1
+    page.locator(f"#award-provider-{second}").select_option(value=other["provider"])
+    page.locator(f"#award-reason-{second}").fill("Le mieux classé a retiré son offre par écrit.")
+    click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{second}"]) button'))
+
+    expect(page.locator(".alert-success")).to_contain_text(LOT_AWARDED_FR)
+    stored = database["briefings"].find_one({"_id": briefing["_id"]})
+    assert stored["status"] == "awarded"
+    assert [(item["lot"], item["provider"]) for item in stored["awards"]] == [(first, best["provider"]), (second, other["provider"])]
+    assert stored["awards"][1]["reason"] == "Le mieux classé a retiré son offre par écrit."
+    assert all(item["awarded_on"].date() == dt.date.today() for item in stored["awards"])
+    # Nothing more to award: no award form is left, and each lot shows its decision.
+    expect(page.locator('form[action$="/award/"]')).to_have_count(0)
+    expect(page.locator(".award-decision")).to_have_count(2)
