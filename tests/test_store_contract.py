@@ -316,9 +316,9 @@ def _briefings(store):
          "invitations": [{"provider": "P1", "lot": "L1", "sent_on": day("2026-01-02")},
                          {"provider": "P2", "lot": "L1", "sent_on": day("2025-12-30")}]},
         {"reference": "B2", "status": "offers_received", "offer_deadline": day("2026-03-01"), "request": "R2", "lots": ["L2"],
-         "awarded_provider": "P1", "awarded_on": day("2026-03-05"),
+         "awards": [{"lot": "L2", "outcome": "awarded", "provider": "P1", "amount": 100, "awarded_on": day("2026-03-05")}],
          "invitations": [{"provider": "P1", "lot": "L2", "sent_on": day("2026-02-01"), "response": "offer"}]},
-        {"reference": "B3", "status": "draft", "request": "R1", "lots": ["L1", "L2"], "awarded_provider": None, "invitations": []},
+        {"reference": "B3", "status": "draft", "request": "R1", "lots": ["L1", "L2"], "awards": [], "invitations": []},
     ]
     for row in rows:
         store.insert("briefings", row)
@@ -326,13 +326,13 @@ def _briefings(store):
 
 def _year(year):
     start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
-    return {"$or": [{"invitations.sent_on": {"$gte": start, "$lt": end}}, {"awarded_on": {"$gte": start, "$lt": end}}]}
+    return {"$or": [{"invitations.sent_on": {"$gte": start, "$lt": end}}, {"awards.awarded_on": {"$gte": start, "$lt": end}}]}
 
 
 BRIEFING_FILTERS = [
     ({"status": {"$in": ["sent", "offers_received"]}, "offer_deadline": {"$lt": day("2026-02-01")}}, {"B1"}),
-    ({"awarded_provider": {"$ne": None}}, {"B2"}),
-    ({"awarded_provider": "P1"}, {"B2"}),
+    ({"awards.outcome": "awarded"}, {"B2"}),
+    ({"awards.provider": "P1"}, {"B2"}),
     (_year(2026), {"B1", "B2"}),
     (_year(2025), {"B1"}),
     (_year(2024), set()),

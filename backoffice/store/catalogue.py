@@ -143,7 +143,7 @@ EXTRA_INDEXES = {
         ("award_route",),
         ("language",),
         ("invitations.provider",),
-        ("awarded_provider",),
+        ("awards.provider",),
     ],
 }
 

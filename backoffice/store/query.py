@@ -6,7 +6,7 @@ A filter is a MongoDB-style document restricted to what the app uses:
     {"status": "received"}                      equality (None also finds a missing field)
     {"lots": "L1"}, {"lots.lot": "L1"}          a list field holding the value
     {"status": {"$in": [...]}}, {"$nin": [...]} one of / none of
-    {"awarded_provider": {"$ne": None}}         not equal
+    {"status": {"$ne": "draft"}}                not equal
     {"at": {"$gte": day, "$lt": next_day}}      ranges ($gt, $gte, $lt, $lte), within the value's type
     {"$and": [filter, ...]}, {"$or": [...]}     combinations
 
