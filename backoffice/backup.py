@@ -6,9 +6,15 @@ A backup is one JSON document: `{"format": "backoffice-backup", "version": 1,
 as they were on any engine. It is written to a temporary file and renamed at the end:
 an interrupted backup leaves no file that looks whole. A restore reads and checks the
 whole file before it touches the database, then replaces every collection and
-re-creates the indexes. On MongoDB, `mongodump` / `mongorestore` do the same job for
+re-creates the indexes. Files on record travel with it: on MongoDB and mongomock their
+contents are GridFS collections like any other; on the embedded store they live in a
+folder, and the backup carries them as `"files": {sha256: base64}` (checked against their
+digest on restore). On MongoDB, `mongodump` / `mongorestore` do the same job for
 large databases (see the README).
 """
+import base64
+import binascii
+import hashlib
 import json
 import os
 import tempfile
@@ -28,8 +34,8 @@ class NotABackup(Exception):
     """The file is not a backup written by this app (or it is cut short)."""
 
 
-def backup(db, path):
-    """Write every collection of `db` to `path`; return {collection: number of documents}."""
+def backup(db, path, blobs=None):
+    """Write every collection of `db` (and the file contents in the folder `blobs`) to `path`; return {collection: number of documents}."""
     counts = {}
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".backup-", suffix=".json", dir=directory)
@@ -46,12 +52,24 @@ def backup(db, path):
                         stream.write(("," if counts[name] else "") + "\n" + json_util.dumps(doc, json_options=JSON_OPTIONS))
                         counts[name] += 1
                 stream.write("]")
-            stream.write("\n}}\n")
+            stream.write("\n}")
+            if blobs is not None:
+                _write_files(stream, blobs)
+            stream.write("}\n")
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
     return counts
+
+
+def _write_files(stream, blobs):
+    """The folder's file contents, one at a time: `"files": {sha256: base64}`."""
+    stream.write(', "files": {')
+    for position, digest in enumerate(blobs.digests()):
+        content = base64.b64encode(blobs.get(digest)).decode("ascii")
+        stream.write(("," if position else "") + f"\n{json.dumps(digest)}: \"{content}\"")
+    stream.write("\n}")
 
 
 def collection_names(db):
@@ -61,6 +79,11 @@ def collection_names(db):
 
 def read(path):
     """The collections of a backup file, checked whole: {collection: [documents]}; NotABackup otherwise."""
+    return _read(path)[0]
+
+
+def _read(path):
+    """The collections and the folder's file contents ({sha256: bytes}) of a backup file, checked whole."""
     try:
         with open(path, encoding="utf-8") as stream:
             content = json_util.loads(stream.read(), json_options=JSON_OPTIONS)
@@ -76,15 +99,24 @@ def read(path):
         for name, docs in collections.items()
     ):
         raise NotABackup(f"{path} is damaged: its collections are not lists of documents.")
-    return collections
+    contents = {}
+    for digest, encoded in (content.get("files") or {}).items():
+        try:
+            data = base64.b64decode(encoded, validate=True) if isinstance(encoded, str) else None
+        except (binascii.Error, ValueError):
+            data = None
+        if data is None or hashlib.sha256(data).hexdigest() != digest:
+            raise NotABackup(f"{path} is damaged: the file {digest} does not match its digest.")
+        contents[digest] = data
+    return collections, contents
 
 
-def restore(db, path):
-    """Replace every collection of `db` by those of the backup at `path`; return {collection: documents}.
+def restore(db, path, blobs=None):
+    """Replace every collection of `db` (and the contents of the folder `blobs`) by those of the backup at `path`.
 
-    Nothing is changed unless the whole file reads as a backup of this app.
+    Nothing is changed unless the whole file reads as a backup of this app. Returns {collection: documents}.
     """
-    collections = read(path)
+    collections, contents = _read(path)
     for name in collection_names(db):
         db[name].drop()
     counts = {}
@@ -93,4 +125,9 @@ def restore(db, path):
             db[name].insert_many(docs[start:start + BATCH])
         counts[name] = len(docs)
     database.create_indexes(db)
+    if blobs is not None:
+        for digest, data in contents.items():
+            blobs.put(digest, data)
+        for digest in set(blobs.digests()) - set(contents):
+            blobs.delete(digest)
     return counts

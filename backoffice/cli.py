@@ -5,7 +5,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, backup, exports, migrations, outbox, records, seeding, users
+from backoffice import audit, backup, exports, files, migrations, outbox, records, seeding, users
 from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES
 from backoffice.store.commands import store_group
@@ -117,12 +117,18 @@ def demo_accounts_command():
         click.echo(f"  {email:<24} role {role:<8} password {DEMO_PASSWORD}")
 
 
+def _file_folder():
+    """The folder of file contents when the store keeps them outside the database (the embedded store)."""
+    blobs = files.blobs(get_db())
+    return blobs if isinstance(blobs, files.FolderBlobs) else None
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def backup_command(file):
     """Write every collection to FILE as Extended JSON (put it back with `restore`)."""
-    counts = backup.backup(get_db(), file)
+    counts = backup.backup(get_db(), file, _file_folder())
     click.echo(f"Backup written to {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
@@ -132,7 +138,7 @@ def backup_command(file):
 def restore_command(file):
     """Replace every collection by those of the backup FILE (checked whole first) and re-create the indexes."""
     try:
-        counts = backup.restore(get_db(), file)
+        counts = backup.restore(get_db(), file, _file_folder())
     except backup.NotABackup as refused:
         raise click.ClickException(f"{refused} Nothing was changed.") from None
     click.echo(f"Restored from {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))

@@ -37,6 +37,11 @@ INDEXES = {
         ([("collection", ASCENDING), ("record", ASCENDING), ("created_at", ASCENDING)], {}),
         ([("created_at", ASCENDING), ("_id", ASCENDING)], {}),
     ],
+    # Files on record: a record's list, and whether a content is still referred to.
+    "attachments": [
+        ([("collection", ASCENDING), ("record", ASCENDING), ("uploaded_at", ASCENDING)], {}),
+        ("sha256", {}),
+    ],
     "login_failures": [([("key", ASCENDING), ("at", ASCENDING)], {})],
     "lots": [("code", {"unique": True}), ("active", {}), ("search_terms", {})],
     "providers": [
@@ -104,9 +109,21 @@ def _connect(config):
         return TinyMongoClient(config["BACKOFFICE_DATA_DIR"], backend="sqlite"), DEFAULT_DBNAME
     if engine == "mongomock":
         import mongomock
+        import mongomock.gridfs
 
+        _mongomock_gridfs(mongomock.gridfs)
         return mongomock.MongoClient(), config.get("MONGO_DBNAME") or DEFAULT_DBNAME
     raise ValueError(f"Unknown DATABASE_ENGINE {engine!r}")
+
+
+_GRIDFS_ON_MONGOMOCK = []
+
+
+def _mongomock_gridfs(module):
+    """Let pymongo's GridFS work over mongomock (files on record in tests), once per process."""
+    if not _GRIDFS_ON_MONGOMOCK:
+        module.enable_gridfs_integration()
+        _GRIDFS_ON_MONGOMOCK.append(True)
 
 
 def get_db(app=None):

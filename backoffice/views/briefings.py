@@ -12,13 +12,14 @@ from backoffice.i18n import _, _l
 from backoffice.references import LabelCache, label_cache
 from backoffice.views import outbox as outbox_view
 from backoffice.views.base import CollectionView
+from backoffice.views.files import FilesMixin
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from backoffice.views.workflow import WorkflowMixin
 from schemas.briefing import BRIEFING_LANGUAGES, BriefingSchema
 from schemas.choices import AWARD_OUTCOMES, AWARD_ROUTES, BRIEFING_STATUSES, INVITATION_RESPONSES
 
 
-class BriefingView(WorkflowMixin, CollectionView):
+class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
     """Briefings, newest reference first."""
 
     schema = BriefingSchema

@@ -7,13 +7,14 @@ from backoffice import workflow
 from backoffice.auth import current_actor
 from backoffice.i18n import _, _l
 from backoffice.views.base import CollectionView
+from backoffice.views.files import FilesMixin
 from backoffice.views.workflow import WorkflowMixin
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from schemas.choices import MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
 from schemas.request import RequestSchema
 
 
-class RequestView(WorkflowMixin, CollectionView):
+class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     """Requests, newest first, with their workflow: review, eligibility, briefing."""
 
     schema = RequestSchema
