@@ -1,27 +1,27 @@
 """Signing in and out, the signed-in user, and who may do what."""
 import datetime as dt
+import math
 from urllib.parse import urlsplit
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 
-from backoffice import audit, users
+from backoffice import audit, throttle, users
 from backoffice.clock import now
 from backoffice.db import get_db
-from backoffice.i18n import LANGUAGES, _, _l
+from backoffice.i18n import LANGUAGES, _, _l, ngettext
 
 # What each role may do; the views ask these sets, never the role names.
 READERS = {"admin", "staff", "manager"}
 WRITERS = {"admin", "staff"}
 ADMINS = {"admin"}
 
-# Sign-in throttling: this many failures for one account or one address within the window.
-MAX_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(minutes=15)
+# The longest e-mail address there is (RFC 5321): anything longer is no address and is not even recorded.
+MAX_EMAIL_LENGTH = 254
 
 login_manager = LoginManager()
 blueprint = Blueprint("auth", __name__)
@@ -106,23 +106,6 @@ def safe_next(target):
     return url_for("admin.index")
 
 
-def _throttle_keys(email):
-    return [f"email:{email.strip().lower()}", f"address:{request.remote_addr}"]
-
-
-def _too_many_failures(db, keys):
-    since = now() - FAILURE_WINDOW
-    return any(db["login_failures"].count_documents({"key": key, "at": {"$gte": since}}) >= MAX_FAILURES for key in keys)
-
-
-def _remember_failure(db, keys):
-    moment = now()
-    for key in keys:
-        db["login_failures"].insert_one({"key": key, "at": moment})
-    # Old failures are of no use any more; keeping the collection small keeps the check cheap.
-    db["login_failures"].delete_many({"at": {"$lt": moment - FAILURE_WINDOW}})
-
-
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     """Show the sign-in form; on success renew the session and go where the user was heading."""
@@ -133,15 +116,26 @@ def login():
     if form.validate_on_submit():
         db = get_db()
         email = (form.email.data or "").strip().lower()
-        keys = _throttle_keys(email)
-        if _too_many_failures(db, keys):
-            audit.record(db, "sign_in_failed", email or "anonymous", details={"reason": "throttled"})
-            return render_template("login.html", form=form, error=_("Too many failed attempts. Please wait 15 minutes and try again.")), 429
+        if len(email) > MAX_EMAIL_LENGTH:
+            return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
+        moment = now()
+        try:
+            taken = throttle.take_turn(db, email, request.remote_addr, moment)
+        except throttle.Throttled as throttled:
+            # One audit entry per wait, not one per attempt: a flood of tries adds nothing more to the trail.
+            if throttled.first_refusal:
+                audit.record(db, "sign_in_failed", email or "anonymous", details={"reason": "throttled"})
+            seconds = max(1, math.ceil(throttled.wait.total_seconds()))
+            message = ngettext("Too many failed attempts. Please wait %(num)d second and try again.",
+                               "Too many failed attempts. Please wait %(num)d seconds and try again.", seconds)
+            response = make_response(render_template("login.html", form=form, error=message), 429)
+            response.headers["Retry-After"] = str(seconds)
+            return response
         user = users.authenticate(db, email, form.password.data or "")
         if user is None:
-            _remember_failure(db, keys)
             audit.record(db, "sign_in_failed", email or "anonymous")
             return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
+        throttle.succeeded(db, taken, moment)
         language = session.get("lang")
         # A new session at sign-in: nothing from before (a planted session) carries over.
         session.clear()

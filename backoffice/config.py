@@ -30,6 +30,11 @@ def load(overrides=None):
         "SESSION_COOKIE_SAMESITE": "Lax",
         # A session ends after this long without a request (each request renews it).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
+        # A request body larger than this is refused (413) before it is read; file uploads have their own limit.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_UPLOAD_LENGTH": 21 * 1024 * 1024,
+        # How many reverse proxies in front of the app add X-Forwarded-For / -Proto (0: trust none).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # ... and after this long from sign-in, however busy (a stolen cookie is not good for ever).
         "SESSION_ABSOLUTE_LIFETIME": dt.timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
         # The centre's letterhead and contact on every document it sends (briefings, letters).

@@ -42,7 +42,6 @@ INDEXES = {
         ([("collection", ASCENDING), ("record", ASCENDING), ("uploaded_at", ASCENDING)], {}),
         ("sha256", {}),
     ],
-    "login_failures": [([("key", ASCENDING), ("at", ASCENDING)], {})],
     "lots": [("code", {"unique": True}), ("active", {}), ("search_terms", {})],
     "providers": [
         ("enterprise_number", {"unique": True}),

@@ -16,6 +16,7 @@ MESSAGES = {
     403: lambda: _("You do not have the right to see this page or do this action."),
     404: lambda: _("This page does not exist."),
     405: lambda: _("This action is not possible here."),
+    413: lambda: _("What was sent is too large; nothing was saved. Send less at a time."),
     429: lambda: _("Too many attempts. Please wait a few minutes and try again."),
     500: lambda: _("Something went wrong on our side. The team has been told; please try again later."),
     503: lambda: _("The database cannot be reached right now. Please try again in a few minutes."),

@@ -12,6 +12,7 @@ from backoffice.clock import now
 from backoffice import search
 from backoffice.i18n import _l
 from backoffice.references import DatabaseReferences, referrers
+from schemas.comment import StatusCommentSchema
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 # Collections whose records get a yearly reference such as REQ-2026-0042.
@@ -205,3 +206,14 @@ def editable_data(collection, doc):
     """A stored document as its schema presents it for editing (amounts in euro, dates as text)."""
     schema = SCHEMAS[collection]()
     return schema.dump({name: value for name, value in doc.items() if name in schema.load_fields})
+
+
+def comment_refusal(comment):
+    """The message refusing a status comment (too long), or None; through its schema like every saved text."""
+    schema = StatusCommentSchema()
+    try:
+        schema.load({"comment": comment})
+    except ValidationError as error:
+        label = schema.fields["comment"].metadata["label"]
+        return f"{label}: {' '.join(plain_messages(error.messages)['comment'])}"
+    return None

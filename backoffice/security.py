@@ -1,8 +1,9 @@
 """HTTP hardening: security headers with a per-request script nonce, and cookies Secure over HTTPS."""
 import secrets
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backoffice.links import with_query
 
@@ -43,8 +44,24 @@ def add_headers(response):
     return response
 
 
+# The views that take a file: their body may reach MAX_UPLOAD_LENGTH instead of MAX_CONTENT_LENGTH.
+UPLOAD_VIEWS = {"upload_file_view"}
+
+
+def allow_uploads():
+    """Raise this request's body limit when it goes to a view that takes a file."""
+    if request.endpoint and request.endpoint.rsplit(".", 1)[-1] in UPLOAD_VIEWS:
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
+
+
 def init_app(app):
-    """Install the headers and the session cookie rule."""
+    """Install the headers, the session cookie rule, the body limits and the trusted proxies."""
+    # Before any other hook: CSRFProtect reads the form, and the limit must apply by then.
+    app.before_request(allow_uploads)
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        # Only then is X-Forwarded-For believed (as the address sign-in throttling counts), and only that many hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     app.session_interface = SessionInterface()
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

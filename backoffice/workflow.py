@@ -65,6 +65,9 @@ def move(db, collection, doc, to, actor, comment="", version=None, changes=None,
               current=_label(collection, status), target=_label(collection, to))
         )
     comment = (comment or "").strip()
+    refusal = records.comment_refusal(comment)
+    if refusal:
+        raise Refused(refusal)
     if to in NEEDS_COMMENT[collection] and not comment:
         raise Refused(_("Say why in the comment: it is kept in the record's history."))
     data = records.editable_data(collection, doc) | (changes or {}) | {"status": to}

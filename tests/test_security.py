@@ -15,7 +15,6 @@ from conftest import PASSWORD, REQUEST_FORM, cells, csrf_token
 SNAPSHOT_COLLECTIONS = ("lots", "providers", "requests", "briefings", "users")
 CSRF_MESSAGE = "This form has expired or did not come from this site; nothing was saved."
 FORBIDDEN_MESSAGE = "You do not have the right to see this page or do this action."
-THROTTLED_MESSAGE = "Too many failed attempts. Please wait 15 minutes and try again."
 WRONG_PASSWORD_MESSAGE = "The e-mail address or the password is wrong."
 DATABASE_DOWN_MESSAGE = "The database cannot be reached right now. Please try again in a few minutes."
 
@@ -470,62 +469,11 @@ def test_sign_in_without_database_shows_a_plain_error_page_quickly(unreachable_a
         assert internal not in body
 
 
-# Throttling ---------------------------------------------------------------
+# Sign-in (throttling: tests/test_throttling.py) ----------------------------
 
 
 def _sign_in(test_client, email, password, **kwargs):
     return test_client.form_post("/login", {"email": email, "password": password}, **kwargs)
-
-
-def test_five_wrong_passwords_block_the_account_even_with_the_right_one(anonymous, make_user, database):
-    user = make_user("staff")
-    english(anonymous, signed_in=False)
-    for _attempt in range(5):
-        response = _sign_in(anonymous, user["email"], "wrong password!")
-        assert response.status_code == 200
-        assert WRONG_PASSWORD_MESSAGE in response.get_data(as_text=True)
-
-    response = _sign_in(anonymous, user["email"], PASSWORD)
-
-    assert response.status_code == 429
-    assert THROTTLED_MESSAGE in response.get_data(as_text=True)
-    assert is_login_redirect(anonymous.get("/admin/"))
-    # The account stays blocked from another address too: the count is per account.
-    elsewhere = anonymous.application.test_client()
-    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    token = csrf_token(elsewhere.get("/login?lang=en").get_data(as_text=True))
-    response = elsewhere.post("/login", data={"email": user["email"], "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 429
-
-
-def test_five_failures_from_one_address_block_other_accounts_from_it(app, anonymous, make_user):
-    user = make_user("staff")
-    english(anonymous, signed_in=False)
-    for attempt in range(5):
-        assert _sign_in(anonymous, f"guess{attempt}@perspective.example", "wrong password!").status_code == 200
-
-    response = _sign_in(anonymous, user["email"], PASSWORD)
-
-    assert response.status_code == 429
-    assert THROTTLED_MESSAGE in response.get_data(as_text=True)
-    # The same person from another address is not blocked: the count is also per address.
-    elsewhere = app.test_client()
-    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.8"
-    token = csrf_token(elsewhere.get("/login").get_data(as_text=True))
-    response = elsewhere.post("/login", data={"email": user["email"], "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == "/admin/"
-
-
-def test_failures_older_than_the_window_are_forgotten(app, anonymous, make_user, database):
-    user = make_user("staff")
-    for _attempt in range(5):
-        _sign_in(anonymous, user["email"], "wrong password!")
-    database["login_failures"].update_many({}, {"$set": {"at": dt.datetime(2000, 1, 1)}})
-
-    response = _sign_in(anonymous, user["email"], PASSWORD)
-
-    assert response.status_code == 302
 
 
 # Session ------------------------------------------------------------------

@@ -184,6 +184,8 @@ SYSTEM = {
     ),
     # Failed sign-ins of the last minutes (backoffice/auth.py).
     "login_failures": _system("login_failures", [("key", "text", False), ("at", "date", False)], [("key", "at")]),
+    # Sign-in throttling per account and per address, {_id: key, failures, until, at} (backoffice/throttle.py).
+    "login_throttle": _system("login_throttle", [("failures", "number", False), ("until", "date", False), ("at", "date", False)], []),
     # Named counters {_id: name, seq: n} (references REQ-2026-0042).
     "counters": _system("counters", [("seq", "number", False)], []),
 }

@@ -1,0 +1,119 @@
+"""Sign-in throttling: a progressive delay per account and per address, counted atomically.
+
+Each account and each address has one document `{_id: key, failures, until, at}`. An
+attempt first takes its turn: it is counted as a failure *before* the password is
+checked, by a compare-and-set on the count it read, so thirty simultaneous attempts
+cannot all read the same count and all be checked. After a few free failures each new
+one makes the next attempt wait longer (1 s, 2 s, 4 s ... up to 15 minutes): a wrong
+guesser slows down, while the real user, from any address, gets in after a short wait.
+A correct password gives the account a clean slate and takes back its address's turn.
+Nothing is ever locked for good.
+"""
+import datetime as dt
+import threading
+
+from pymongo.errors import DuplicateKeyError as PyMongoDuplicateKeyError
+
+from backoffice import db as database
+
+COLLECTION = "login_throttle"
+# Failures allowed without any wait: an office behind one address gets more than one person.
+FREE_FAILURES = {"account": 3, "address": 10}
+MAX_DELAY = dt.timedelta(minutes=15)
+# Failures this old are forgotten: the count starts again.
+FORGET_AFTER = dt.timedelta(hours=1)
+# How often an attempt retries its compare-and-set when others changed the count meanwhile.
+RETRIES = 20
+
+# mongomock is not thread-safe: threads of one process take turns (MongoDB and the embedded
+# store make the compare-and-set atomic across processes by themselves).
+_LOCK = threading.Lock()
+
+try:  # the embedded store raises its own DuplicateKeyError
+    from tinymongo.errors import DuplicateKeyError as TinyDuplicateKeyError
+except ImportError:  # pragma: no cover
+    TinyDuplicateKeyError = PyMongoDuplicateKeyError
+DUPLICATE = (PyMongoDuplicateKeyError, TinyDuplicateKeyError)
+
+
+class Throttled(Exception):
+    """Too many recent failures: `wait` is how long before the next attempt is taken."""
+
+    def __init__(self, wait, first_refusal):
+        super().__init__("throttled")
+        self.wait = wait
+        # The first refusal of this wait is audited; the others are counted on the key.
+        self.first_refusal = first_refusal
+
+
+def delay(kind, failures):
+    """The wait after `failures` failures for a key of this kind (account or address)."""
+    over = failures - FREE_FAILURES[kind]
+    if over <= 0:
+        return dt.timedelta(0)
+    return min(dt.timedelta(seconds=2 ** min(over - 1, 20)), MAX_DELAY)
+
+
+def keys(email, address):
+    """The throttled keys of an attempt: (kind, key)."""
+    return [("account", f"account:{email}"), ("address", f"address:{address}")]
+
+
+def take_turn(db, email, address, moment):
+    """Count this attempt as a failure for its account and address, or raise Throttled.
+
+    Returns the keys taken, for `succeeded` to give back when the password is right.
+    """
+    taken = []
+    for kind, key in keys(email, address):
+        try:
+            _take_one(db[COLLECTION], kind, key, moment)
+        except Throttled:
+            for _kind, earlier in taken:
+                _give_back(db[COLLECTION], earlier, moment)
+            raise
+        taken.append((kind, key))
+    return taken
+
+
+def succeeded(db, taken, moment):
+    """The password was right: the account starts afresh, the address gets its turn back."""
+    for kind, key in taken:
+        if kind == "account":
+            db[COLLECTION].delete_one({"_id": key})
+        else:
+            _give_back(db[COLLECTION], key, moment)
+
+
+def _take_one(collection, kind, key, moment):
+    with _LOCK:
+        for _attempt in range(RETRIES):
+            doc = collection.find_one({"_id": key})
+            if doc is None:
+                try:
+                    collection.insert_one({"_id": key, "failures": 1, "until": moment + delay(kind, 1), "at": moment, "refused": 0})
+                except DUPLICATE:
+                    continue  # another attempt created it meanwhile: read it again
+                return
+            if doc["until"] > moment:
+                first = not doc.get("refused")
+                collection.update_one({"_id": key}, {"$inc": {"refused": 1}})
+                raise Throttled(doc["until"] - moment, first)
+            failures = doc["failures"] + 1 if doc["at"] >= moment - FORGET_AFTER else 1
+            changed = database.update_one(
+                collection,
+                {"_id": key, "failures": doc["failures"], "at": doc["at"]},
+                {"$set": {"failures": failures, "until": moment + delay(kind, failures), "at": moment, "refused": 0}},
+            )
+            if changed.matched_count:
+                return
+        # The count kept changing under this attempt: it waits like a throttled one.
+        raise Throttled(dt.timedelta(seconds=1), False)
+
+
+def _give_back(collection, key, moment):
+    with _LOCK:
+        doc = collection.find_one({"_id": key})
+        if doc is not None:
+            failures = max(doc["failures"] - 1, 0)
+            collection.update_one({"_id": key}, {"$set": {"failures": failures, "until": moment}})
