@@ -32,7 +32,9 @@ def load(overrides=None):
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
         # A request body larger than this is refused (413) before it is read; file uploads have their own limit.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "MAX_UPLOAD_LENGTH": 21 * 1024 * 1024,
+        # Above the 20 MB a file may have (backoffice/files.py), so that a file a little too big gets the
+        # upload's own message; a body beyond this is cut off with a 413 before it is read.
+        "MAX_UPLOAD_LENGTH": 32 * 1024 * 1024,
         # How many reverse proxies in front of the app add X-Forwarded-For / -Proto (0: trust none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # ... and after this long from sign-in, however busy (a stolen cookie is not good for ever).
