@@ -26,7 +26,7 @@ translations: install
 # fr / nl / en catalogues. New entries come out empty (never guessed), to be translated by hand.
 .PHONY: translations-extract
 translations-extract: install
-	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext \
+	$(VENV)/bin/pybabel extract -F translations/babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 \
 		-o translations/messages.pot --no-location --sort-output --project backoffice .
 	@for lang in fr nl en; do \
 		$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -D messages \

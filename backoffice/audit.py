@@ -9,7 +9,7 @@ from schemas.translation import lazy_gettext as _l
 
 from backoffice.clock import now
 from backoffice.formatting import value_text
-from backoffice.i18n import _
+from backoffice.i18n import _, labelled
 from schemas.registry import ALL_SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -115,4 +115,4 @@ def describe_change(change, fields, labels):
     show = (lambda value: value_text(field, value, labels)) if field is not None else (lambda value: "" if value is None else str(value))
     # Outside the f-string, so that pybabel extracts it (Python 3.11 reads an f-string as one token).
     empty = _("(empty)")
-    return f"{label}: {show(change['before']) or empty} → {show(change['after']) or empty}"
+    return labelled(label, f"{show(change['before']) or empty} → {show(change['after']) or empty}")

@@ -136,6 +136,9 @@ def login():
             audit.record(db, "sign_in_failed", email or "anonymous")
             return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
         throttle.succeeded(db, taken, moment)
+        # A language chosen on the sign-in page is the user's new choice (kept in the profile); otherwise the
+        # profile's language, which the sign-in page already spoke if this browser was used before.
+        chosen = session.get("lang_chosen")
         language = session.get("lang")
         # A new session at sign-in: nothing from before (a planted session) carries over.
         session.clear()
@@ -143,7 +146,12 @@ def login():
         session.permanent = True
         session["session_version"] = users.session_version(user)
         session["signed_in_at"] = int(now().replace(tzinfo=dt.timezone.utc).timestamp())
-        session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
+        if chosen in LANGUAGES:
+            session["lang"] = chosen
+            if user.get("language") != chosen:
+                db["users"].update_one({"_id": user["_id"]}, {"$set": {"language": chosen}})
+        else:
+            session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
         audit.record(db, "sign_in", user["email"], "users", user)
         return redirect(safe_next(form.next.data))
     return render_template("login.html", form=form, error=None)

@@ -37,9 +37,11 @@ def bilingual(doc, base):
     """The French or Dutch text of a field pair (`name_fr` / `name_nl`) in the current language.
 
     When that language's text is missing, the other one is shown with a visible marker;
-    English pages read the French text.
+    English pages read the English text (`name_en`) when there is one, else the French.
     """
     language = current_language()
+    if language == "en" and doc.get(f"{base}_en"):
+        return doc[f"{base}_en"]
     own, other = ("nl", "fr") if language == "nl" else ("fr", "nl")
     if doc.get(f"{base}_{own}"):
         return doc[f"{base}_{own}"]

@@ -16,6 +16,7 @@ from wtforms.form import Form
 from wtforms.utils import unset_value
 
 from backoffice.db import get_db
+from backoffice.i18n import labelled
 from backoffice.references import label_cache
 from schemas import fields as sf
 
@@ -207,7 +208,7 @@ def attach_errors(form, errors):
         if name in form._fields:
             orphans.extend(_attach(form._fields[name], messages))
         else:
-            orphans.extend(f"{name}: {message}" for message in _flatten(messages))
+            orphans.extend(labelled(name, message) for message in _flatten(messages))
     return orphans
 
 

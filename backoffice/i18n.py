@@ -1,6 +1,8 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
+from babel import support
 from flask import g, has_request_context, request, session
 from flask_admin import babel as admin_babel
+from flask_admin import translations as admin_translations
 from flask_babel import Babel, get_locale
 
 from schemas.translation import catalogue, gettext, lazy_gettext, ngettext
@@ -11,30 +13,77 @@ DEFAULT_LANGUAGE = "fr"
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["LANGUAGES", "_", "_l", "ngettext", "current_language", "init_app"]
+__all__ = ["LANGUAGES", "_", "_l", "ngettext", "labelled", "current_language", "init_app"]
+
+
+def labelled(label, value):
+    """`label: value` as the language writes it (French puts a no-break space before the colon)."""
+    return gettext("%(label)s: %(value)s", label=label, value=value)
+
+
+# The last language this browser used, kept for a year: the sign-in page speaks it, not Accept-Language.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 def select_locale():
-    """Pick the user's remembered choice, then Accept-Language, then French (also outside requests)."""
+    """Pick the session's language, then this browser's last one, then Accept-Language, then French.
+
+    Outside requests (the command line) the language set for the command, else French.
+    An unknown `?lang=` (`de`) changes nothing: the current choice stays.
+    """
     if not has_request_context():
         return g.get("cli_language", DEFAULT_LANGUAGE)
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
+    for chosen in (session.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in LANGUAGES:
+            return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def remember_language_choice():
-    """Store `?lang=` in the session when it names an offered language; ignore it otherwise."""
+    """Store `?lang=` in the session when it names an offered language; ignore it otherwise.
+
+    `lang_chosen` marks it as a choice made in this session: made on the sign-in page, it
+    wins over the language saved in the user's profile (see `backoffice.auth.login`).
+    """
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
+        session["lang_chosen"] = wanted
+
+
+def keep_language_in_browser(response):
+    """Keep the page's language in a long-lived cookie, so the next sign-in page speaks it too."""
+    language = session.get("lang") if has_request_context() else None
+    if language in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != language:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_AGE, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
 
 
 def admin_gettext(string, **variables):
     """Flask-Admin's own strings (its templates' `_gettext`), its catalogue found once per request."""
     text = catalogue(admin_babel.domain).ugettext(string)
     return text % variables if variables else text
+
+
+def lay_our_words_over_flask_admin(translations_dir):
+    """Flask-Admin's catalogue with ours laid over it, for each offered language.
+
+    Flask-Admin reads its strings from its own domain ("admin"), whose French and Dutch
+    are not ours ("Editer", "Weergave Record"). `backoffice.admin_strings` puts its msgids
+    in our catalogues; here, its domain's translations (its templates' `_gettext` and its
+    Python messages alike) become its own merged with ours, ours winning. The domain
+    caches translations per (locale, domain): that public cache is where we put them.
+    """
+    for language in LANGUAGES:
+        merged = support.Translations()
+        for directory, domain in ((admin_translations.__path__[0], "admin"), (str(translations_dir), "messages")):
+            found = support.Translations.load(directory, [language], domain)
+            if isinstance(found, support.Translations):
+                merged.merge(found)
+                merged.plural = found.plural
+        admin_babel.domain.cache[(language, admin_babel.domain.domain[0])] = merged
 
 
 def current_language():
@@ -58,5 +107,7 @@ def init_app(app):
         pgettext=lambda context, string: catalogue().upgettext(context, string),
         npgettext=lambda context, singular, plural, num: catalogue().unpgettext(context, singular, plural, num),
     )
+    lay_our_words_over_flask_admin(app.config["TRANSLATIONS_DIR"])
     app.before_request(remember_language_choice)
+    app.after_request(keep_language_in_browser)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)

@@ -7,14 +7,14 @@ from flask import g, has_request_context, request
 
 from backoffice import db as database
 from backoffice.formatting import bilingual
-from backoffice.i18n import _l
+from backoffice.i18n import _l, labelled
 from backoffice.paths import value_at
 from schemas.fields import ChoiceList, Nested, NestedList, Ref, RefList
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 # What a person sees for a record of each collection, built from these fields.
 LABEL_FIELDS = {
-    "lots": ("code", "name_fr", "name_nl"),
+    "lots": ("code", "name_fr", "name_nl", "name_en"),
     "providers": ("name", "enterprise_number"),
     "requests": ("reference", "project_title"),
     "briefings": ("reference",),
@@ -102,7 +102,7 @@ def referrers(db, collection, doc, limit=5):
     found = []
     for source, path in referring_paths(collection):
         for other in db[source].find({path: key}, LABEL_FIELDS[source]).limit(limit):
-            found.append(f"{COLLECTION_NAMES[source]}: {label(source, other)}")
+            found.append(labelled(COLLECTION_NAMES[source], label(source, other)))
     return found
 
 

@@ -158,7 +158,7 @@ def lot_ceilings(db):
     awarded = Counter(awards.amounts_by_lot(db))
     labels = LabelCache(db)
     rows = []
-    for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "ceiling_amount": 1}).sort("code", 1):
+    for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "name_en": 1, "ceiling_amount": 1}).sort("code", 1):
         ceiling = lot.get("ceiling_amount")
         used = awarded[lot["code"]]
         share = (Decimal(100 * used) / ceiling).quantize(Decimal("0.1"), ROUND_HALF_UP) if ceiling else None

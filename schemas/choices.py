@@ -2,14 +2,16 @@
 from flask_babel import LazyString, get_locale
 
 from schemas.translation import lazy_gettext as _l
+from schemas.translation import lazy_pgettext as _lp
 
 
-def _bilingual(fr, nl):
-    """A label that reads `fr` in French and `nl` in Dutch (and English)."""
+def _bilingual(fr, nl, en=None):
+    """A label that reads `fr` in French, `nl` in Dutch and `en` (else `fr`) in English."""
 
     def pick():
         locale = get_locale()
-        return fr if locale is not None and locale.language == "fr" else nl
+        language = locale.language if locale is not None else "fr"
+        return {"fr": fr, "nl": nl}.get(language, en or fr)
 
     return LazyString(pick)
 
@@ -20,12 +22,12 @@ LANGUAGES = {
     "en": _l("English"),
 }
 
-# The 19 municipalities by NIS code, plus the whole region for region-wide requests.
+# The 19 municipalities by NIS code, plus the whole region for region-wide requests: (French, Dutch[, English]).
 MUNICIPALITY_NAMES = {
     "21001": ("Anderlecht", "Anderlecht"),
     "21002": ("Auderghem", "Oudergem"),
     "21003": ("Berchem-Sainte-Agathe", "Sint-Agatha-Berchem"),
-    "21004": ("Bruxelles", "Brussel"),
+    "21004": ("Bruxelles", "Brussel", "City of Brussels"),
     "21005": ("Etterbeek", "Etterbeek"),
     "21006": ("Evere", "Evere"),
     "21007": ("Forest", "Vorst"),
@@ -41,9 +43,10 @@ MUNICIPALITY_NAMES = {
     "21017": ("Watermael-Boitsfort", "Watermaal-Bosvoorde"),
     "21018": ("Woluwe-Saint-Lambert", "Sint-Lambrechts-Woluwe"),
     "21019": ("Woluwe-Saint-Pierre", "Sint-Pieters-Woluwe"),
-    "region": ("Toute la Région", "Heel het Gewest"),
+    "region": ("Toute la Région", "Heel het Gewest", "Whole Region"),
 }
-MUNICIPALITIES = {code: _bilingual(fr, nl) for code, (fr, nl) in MUNICIPALITY_NAMES.items()}
+# English pages use the French names, as English texts on Brussels usually do.
+MUNICIPALITIES = {code: _bilingual(*names) for code, names in MUNICIPALITY_NAMES.items()}
 
 ORGANISATION_TYPES = {
     "regional_administration": _l("Regional administration"),
@@ -66,14 +69,15 @@ THEMES = {
     "economy": _l("Local economy"),
 }
 
+# "request status": a request (une demande) is feminine in French, a briefing (un cahier des charges) is not.
 REQUEST_STATUSES = {
     "received": _l("Received"),
     "under_review": _l("Under review"),
     "briefing": _l("Briefing in preparation"),
     "sent": _l("Sent to providers"),
-    "awarded": _l("Awarded"),
+    "awarded": _lp("request status", "Awarded"),
     "in_progress": _l("In progress"),
-    "closed": _l("Closed"),
+    "closed": _lp("request status", "Closed"),
     "ineligible": _l("Ineligible"),
     "withdrawn": _l("Withdrawn"),
     "on_hold": _l("On hold"),

@@ -12,7 +12,7 @@ class LotSchema(CollectionSchema):
     collection = "lots"
     natural_key = "code"
     unique_fields = ("code",)
-    search_fields = ("code", "name_fr", "name_nl")
+    search_fields = ("code", "name_fr", "name_nl", "name_en")
     export_columns = (
         "code", "name_fr", "name_nl", "framework_reference", "starts_on", "ends_on", "ceiling_amount", "active",
     )
@@ -26,6 +26,8 @@ class LotSchema(CollectionSchema):
     )
     name_fr = Text(_l("Title (French)"), required=True)
     name_nl = Text(_l("Title (Dutch)"), required=True)
+    # English pages show it; without it they read the French title.
+    name_en = Text(_l("Title (English)"))
     description_fr = Text(_l("Description (French)"), max_length=LONG_TEXT, multiline=True)
     description_nl = Text(_l("Description (Dutch)"), max_length=LONG_TEXT, multiline=True)
     framework_reference = Text(_l("Framework agreement reference"), max_length=80)

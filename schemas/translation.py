@@ -52,3 +52,14 @@ def ngettext(singular, plural, num, **variables):
 def lazy_gettext(string, **variables):
     """A string translated when it is shown, in the language of that moment (labels made at import)."""
     return LazyString(gettext, string, **variables)
+
+
+def pgettext(context, string, **variables):
+    """`string` translated in `context` ("request status"): one English word, two French genders."""
+    text = catalogue().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_pgettext(context, string, **variables):
+    """`pgettext` when the string is shown (choices made at import)."""
+    return LazyString(pgettext, context, string, **variables)

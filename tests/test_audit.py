@@ -145,7 +145,7 @@ def test_the_details_page_tells_the_history_in_words(client, database, lot):
     assert "Changed" in history
     assert "Project title: Old title → New title" in history
     # Codes are shown as a person reads them: the municipality's name, not its NIS code.
-    assert re.search(r"Municipality: (Ixelles|Elsene) → (Bruxelles|Brussel)<", history)
+    assert re.search(r"Municipality: (Ixelles|Elsene) → (Bruxelles|Brussel|City of Brussels)<", history)
     assert "21004" not in history
     # The creation comes after (older).
     assert "Created" in history

@@ -32,7 +32,7 @@ LANGUAGE = {
         "L2": "L2 — Conception de processus participatifs",
         "21009": "Ixelles",
         "21004": "Bruxelles",
-        "received": "Reçu",
+        "received": "Reçue",
         "municipal_administration": "Administration communale",
     },
     "nl": {

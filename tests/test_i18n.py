@@ -85,19 +85,19 @@ def test_every_string_in_the_code_has_a_french_and_a_dutch_translation(tmp_path)
     template = tmp_path / "messages.pot"
     extracted = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "translations/babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "--no-location", "--project", "backoffice", "."],
+         "-k", "_l", "-k", "lazy_gettext", "-k", "_lp:1c,2", "-o", str(template), "--no-location", "--project", "backoffice", "."],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert extracted.returncode == 0, extracted.stderr
     with template.open("rb") as source:
-        msgids = [m.id for m in read_po(source) if m.id]
+        msgids = [(m.id, m.context) for m in read_po(source) if m.id]
     assert len(msgids) > 200, "the extraction found almost nothing: is babel.cfg still right?"
 
     problems = []
     for lang in INTERFACE_LANGUAGES:
         catalog = _catalog(lang)
-        for msgid in msgids:
-            entry = catalog.get(msgid)
+        for msgid, context in msgids:
+            entry = catalog.get(msgid, context=context)
             if entry is None:
                 problems.append(f"{lang}: not in the catalogue: {_first(msgid)!r}")
             elif entry.fuzzy:
@@ -127,7 +127,7 @@ def test_translations_keep_every_placeholder(lang):
 SAME_AS_ENGLISH = {
     "fr": {"Administration", "Cascade", "Code", "Contact", "Culture", "Description", "Invitations",
            "Lot", "Lots", "Menu", "Organisation", "Total", "Version"},
-    "nl": {"Cascade", "Code", "Context", "Menu", "Postcode", "Record", "Status", "Website", "score"},
+    "nl": {"%(label)s: %(value)s", "Cascade", "Code", "Context", "Details", "Filter", "Menu", "Postcode", "Record", "Status", "Website", "score"},
 }
 SAME_IN_FRENCH_AND_DUTCH = {"Cascade", "Code", "Menu"}
 
@@ -145,6 +145,19 @@ def test_no_translation_is_a_copy_of_the_english_or_of_the_other_language():
         "translate these entries (or, if the word really is the same, add it to SAME_AS_ENGLISH / "
         "SAME_IN_FRENCH_AND_DUTCH):\n" + "\n".join(copies)
     )
+
+
+# French typography: a no-break space before ":" (U+00A0) and a narrow one before ";" "?" "!" (U+202F),
+# so that the sign never starts a line on its own. "Statut :" not "Statut:" nor "Statut :" with a plain space.
+DOUBLE_PUNCTUATION = re.compile(r"(?:^|[^\u00a0\u202f])([:;?!])(?=\s|$)")
+
+
+def test_french_puts_a_no_break_space_before_double_punctuation():
+    wrong = [f"{_first(m.id)!r} -> {form!r}"
+             for m in _catalog("fr") if m.id
+             for form in _forms(m.string)
+             if form and DOUBLE_PUNCTUATION.search(form)]
+    assert not wrong, "write a no-break space before : and a narrow no-break space before ; ? !:\n" + "\n".join(wrong)
 
 
 # What a person reads on a page -----------------------------------------------
@@ -370,7 +383,7 @@ def _field_messages(html):
             "refused": "Het record werd niet opgeslagen. Verbeter de rood gemarkeerde velden.",
         }),
         ("fr", {
-            "Numéro d'entreprise (BCE) de l'organisation": "Ce numéro d'entreprise n'existe pas : ses chiffres de contrôle sont erronés.",
+            "Numéro d'entreprise (BCE) de l'organisation": "Ce numéro d'entreprise n'existe pas\u00a0: ses chiffres de contrôle sont erronés.",
             "Titre du projet": "Ce champ est obligatoire.",
             "refused": "L'enregistrement n'a pas été sauvegardé. Veuillez corriger les champs indiqués en rouge.",
         }),
@@ -459,6 +472,56 @@ def test_an_unknown_language_is_ignored(app, client, url):
 
     assert page.status_code == 200
     assert _lang(page) == "nl"
+
+
+@one_engine
+@pytest.mark.parametrize("url", ["/login?lang=de", "/admin/?lang=de"])
+def test_an_unoffered_language_keeps_what_accept_language_chose(app, client_as, url):
+    """Nobody chose: the page followed the browser (Dutch); `?lang=de` does not fall back to French."""
+    browser = client_as("staff") if url.startswith("/admin") else app.test_client()
+    if url.startswith("/admin"):
+        browser.delete_cookie("lang")
+        with browser.session_transaction() as session:
+            session.pop("lang")
+
+    page = browser.get(url, headers={"Accept-Language": "nl-BE,nl;q=0.9,de;q=0.5"})
+
+    assert _lang(page) == "nl"
+
+
+def _sign_in(browser, email, **headers):
+    browser.get("/login", headers=headers)
+    from conftest import PASSWORD, csrf_token
+    token = csrf_token(browser.get("/login", headers=headers).get_data(as_text=True))
+    response = browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, headers=headers)
+    assert response.status_code == 302
+
+
+@one_engine
+def test_the_sign_in_page_speaks_the_language_this_browser_last_used(app, database, make_user):
+    user = make_user("staff", language="nl")
+    browser = app.test_client()
+    _sign_in(browser, user["email"], **{"Accept-Language": "fr-BE"})
+    assert _lang(browser.get("/admin/", headers={"Accept-Language": "fr-BE"})) == "nl"  # the profile's language
+
+    # The next day, a new session in the same browser: the sign-in page already speaks Dutch.
+    next_day = app.test_client()
+    next_day.set_cookie("lang", browser.get_cookie("lang").value)
+    page = next_day.get("/login", headers={"Accept-Language": "fr-BE"})
+    assert _lang(page) == "nl"
+    assert "Aanmelden" in visible_texts(page.get_data(as_text=True))
+
+
+@one_engine
+def test_a_language_chosen_on_the_sign_in_page_stays_after_sign_in_and_is_saved(app, database, make_user):
+    user = make_user("staff", language="fr")
+    browser = app.test_client()
+    assert _lang(browser.get("/login?lang=nl")) == "nl"
+
+    _sign_in(browser, user["email"])
+
+    assert _lang(browser.get("/admin/")) == "nl"
+    assert database["users"].find_one({"email": user["email"]})["language"] == "nl"
 
 
 # Amounts and dates -----------------------------------------------------------

@@ -23,15 +23,15 @@ LANGUAGES = ("fr", "nl")
 
 STATUSES = {
     "fr": {
-        "received": "Reçu",
+        "received": "Reçue",
         "under_review": "En cours d'examen",
         "briefing": "Cahier des charges en préparation",
-        "sent": "Envoyé aux prestataires",
-        "awarded": "Adjugé",
+        "sent": "Envoyée aux prestataires",
+        "awarded": "Adjugée",
         "in_progress": "En cours d'exécution",
-        "closed": "Clôturé",
+        "closed": "Clôturée",
         "ineligible": "Non éligible",
-        "withdrawn": "Retiré",
+        "withdrawn": "Retirée",
         "on_hold": "En suspens",
     },
     "nl": {

@@ -9,7 +9,7 @@ from backoffice.formatting import moment
 from backoffice.i18n import _l
 from backoffice.references import COLLECTION_NAMES
 from backoffice.views.arguments import BoundedListArguments
-from backoffice.views.filters import ChoiceEqual, date_filters
+from backoffice.views.filters import ChoiceEqual, date_filters, translated_filter_groups
 
 
 def _changes(view, context, model, name):
@@ -55,3 +55,6 @@ class AuditView(BoundedListArguments, ModelView):
 
     def is_accessible(self):
         return allowed(ADMINS)
+
+    def _get_filter_groups(self):
+        return translated_filter_groups(self)

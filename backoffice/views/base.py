@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, flash, request
+from flask import abort, flash, g, get_flashed_messages, request
 from flask_login import current_user
+from flask_admin import babel as admin_babel
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.pymongo import ModelView
 from flask_admin.form import rules
 from flask_wtf import FlaskForm
@@ -20,14 +22,16 @@ from markupsafe import Markup, escape
 from wtforms import HiddenField
 
 from backoffice import audit, exports, records, search
+from backoffice.admin_strings import bulk_delete_message
 from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
-from backoffice.i18n import _, admin_gettext, current_language
+from backoffice.i18n import _, _l, admin_gettext, current_language
 from backoffice.paths import value_at
 from backoffice.references import label_cache
 from backoffice.views.arguments import BoundedListArguments, found_or_404
+from backoffice.views.filters import translated_filter_groups
 from schemas import fields as sf
 
 
@@ -75,6 +79,11 @@ class CollectionView(BoundedListArguments, ModelView):
     can_set_page_size = True
     page_size = 20
     details_modal = False
+    # What a success message says, naming the record ("Demande REQ-2026-0042 créée."): each view words its own,
+    # so that French agrees with the record's gender.
+    created_message = _l("Record %(name)s created.")
+    saved_message = _l("Record %(name)s saved.")
+    deleted_message = _l("Record %(name)s deleted.")
 
     def __init__(self, db, name, url, **kwargs):
         schema = self.schema()
@@ -172,6 +181,48 @@ class CollectionView(BoundedListArguments, ModelView):
             for entry in audit.history(self.coll.database, self.schema.collection, model["_id"])
         ]
 
+    # Success messages --------------------------------------------------
+
+    def record_title(self, model):
+        """How success messages name a record: its natural key (a reference, a lot code)."""
+        return str(model.get(self.schema.natural_key) or "")
+
+    def after_model_change(self, form, model, is_created):
+        """Word the success message after a save: the record's name, linked to its details page."""
+        template = self.created_message if is_created else self.saved_message
+        link = Markup('<a href="%s">%s</a>') % (self.get_url(".details_view", id=str(model["_id"])), self.record_title(model))
+        g.backoffice_success = Markup(escape(str(template))) % {"name": link}
+
+    def after_model_delete(self, model):
+        """Word the success message after a delete: the record's name (no link: it is gone)."""
+        g.backoffice_success = Markup(escape(str(self.deleted_message))) % {"name": self.record_title(model)}
+
+    def _with_named_success(self, response):
+        """Flask-Admin's anonymous "Record was successfully created." replaced by our named message."""
+        named = g.pop("backoffice_success", None)
+        if named is None:
+            return response
+        generic = {admin_babel.gettext("Record was successfully created."), admin_babel.gettext("Record was successfully saved."),
+                   admin_babel.ngettext("Record was successfully deleted.", "%(count)s records were successfully deleted.", 1, count=1)}
+        kept = [(category, message) for category, message in get_flashed_messages(with_categories=True)
+                if not (category == "success" and str(message) in generic)]
+        for category, message in kept:
+            flash(message, category)
+        flash(named, "success")
+        return response
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return self._with_named_success(super().create_view())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return self._with_named_success(super().edit_view())
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        return self._with_named_success(super().delete_view())
+
     # Forms -------------------------------------------------------------
 
     def scaffold_form(self):
@@ -206,10 +257,12 @@ class CollectionView(BoundedListArguments, ModelView):
     def create_model(self, form):
         """Load the form through the schema and insert it; on refusal show the messages and write nothing."""
         try:
-            return records.create(self.schema.collection, schema_input(form), actor=current_actor())
+            model = records.create(self.schema.collection, schema_input(form), actor=current_actor())
         except records.SaveRefused as refused:
             self._show_refusal(form, refused)
             return False
+        self.after_model_change(form, model, True)
+        return model
 
     def update_model(self, form, model):
         """Load the form through the schema and save it only over the version the user saw."""
@@ -231,6 +284,7 @@ class CollectionView(BoundedListArguments, ModelView):
                 "error",
             )
             return False
+        self.after_model_change(form, model, False)
         return True
 
     def _show_refusal(self, form, refused):
@@ -255,7 +309,16 @@ class CollectionView(BoundedListArguments, ModelView):
         except records.StaleRecord:
             flash(_("Someone else changed this record meanwhile; it was not deleted."), "error")
             return False
+        self.after_model_delete(model)
         return True
+
+    @action("delete", _l("Delete"), _l("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Delete the selected records; say how many were deleted only when some were (refusals say why)."""
+        deleted = sum(1 for pk in ids if (model := self.get_one(pk)) is not None and self.delete_model(model))
+        g.pop("backoffice_success", None)  # one message for the batch, not one per record
+        if deleted:
+            flash(bulk_delete_message(deleted), "success")
 
     # Lists ------------------------------------------------------------
 
@@ -335,21 +398,7 @@ class CollectionView(BoundedListArguments, ModelView):
 
     def _get_filter_groups(self):
         """Filter choices built for each page, so they follow the database and the language."""
-        if not self._filters:
-            return None
-        groups = {}
-        for index, flt in enumerate(self._filters):
-            options = flt.get_options(self)
-            groups.setdefault(str(flt.name), []).append(
-                {
-                    "index": index,
-                    "arg": self.get_filter_arg(index, flt),
-                    "operation": str(flt.operation()),
-                    "options": [(key, str(label)) for key, label in options] if options else None,
-                    "type": flt.data_type,
-                }
-            )
-        return groups
+        return translated_filter_groups(self)
 
     # Records ----------------------------------------------------------
 

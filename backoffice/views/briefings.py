@@ -24,6 +24,9 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
 
     schema = BriefingSchema
     edit_readonly = ("reference",)
+    created_message = _l("Briefing %(name)s created.")
+    saved_message = _l("Briefing %(name)s saved.")
+    deleted_message = _l("Briefing %(name)s deleted.")
     create_excluded = ("reference",)
     details_template = "admin/briefing_details.html"
     column_list = ("reference", "request", "lots", "language", "offer_deadline", "award_route", "status")

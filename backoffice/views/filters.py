@@ -115,3 +115,25 @@ class DateBetween(BasePyMongoFilter, filters.BaseDateBetweenFilter):
 def date_filters(column, name):
     """The three ways to narrow a list by a date: from, until, between."""
     return [DateFrom(column, name), DateUntil(column, name), DateBetween(column, name)]
+
+
+def translated_filter_groups(view):
+    """A view's filters as its list page offers them, built for each page so they follow the database and the language.
+
+    Flask-Admin builds them once, when the view is made, outside any request: in no language.
+    """
+    if not view._filters:
+        return None
+    groups = {}
+    for index, flt in enumerate(view._filters):
+        options = flt.get_options(view)
+        groups.setdefault(str(flt.name), []).append(
+            {
+                "index": index,
+                "arg": view.get_filter_arg(index, flt),
+                "operation": str(flt.operation()),
+                "options": [(key, str(label)) for key, label in options] if options else None,
+                "type": flt.data_type,
+            }
+        )
+    return groups

@@ -11,6 +11,9 @@ class ProviderView(CollectionView):
 
     schema = ProviderSchema
     edit_readonly = ("enterprise_number",)
+    created_message = _l("Provider %(name)s created.")
+    saved_message = _l("Provider %(name)s saved.")
+    deleted_message = _l("Provider %(name)s deleted.")
     column_list = ("name", "enterprise_number", "address.city", "languages", "lots", "status")
     column_sortable_list = ("name", "enterprise_number", "address.city", "status")
     column_default_sort = ("name", False)
@@ -19,3 +22,7 @@ class ProviderView(CollectionView):
         RefEqual("lots.lot", _l("Lot"), "lots"),
         ChoiceEqual("languages", _l("Working languages"), LANGUAGES),
     ]
+
+    def record_title(self, model):
+        """A provider is known by its name."""
+        return str(model.get("name") or model.get("enterprise_number") or "")

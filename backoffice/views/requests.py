@@ -19,6 +19,9 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
 
     schema = RequestSchema
     edit_readonly = ("reference",)
+    created_message = _l("Request %(name)s created.")
+    saved_message = _l("Request %(name)s saved.")
+    deleted_message = _l("Request %(name)s deleted.")
     create_excluded = ("reference",)
     column_list = (
         "reference",

@@ -16,6 +16,7 @@ class UserView(CollectionView):
     allow_create = False
     allow_delete = False
     edit_readonly = ("email",)
+    saved_message = _l("User %(name)s saved.")
     column_list = ("email", "name", "role", "language", "active")
     column_sortable_list = ("email", "name", "role")
     column_default_sort = ("email", False)

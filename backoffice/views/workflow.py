@@ -5,7 +5,7 @@ from flask_admin import expose
 from backoffice import workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import moment
-from backoffice.i18n import _, ngettext
+from backoffice.i18n import _, labelled, ngettext
 from schemas.workflow import NEEDS_COMMENT
 
 
@@ -60,7 +60,7 @@ class WorkflowMixin:
                 workflow.move(self.coll.database, self.schema.collection, doc, to, current_actor())
                 moved += 1
             except workflow.Refused as refused:
-                refusals.append(f"{doc.get(self.schema.natural_key)}: {refused.message}")
+                refusals.append(labelled(doc.get(self.schema.natural_key), refused.message))
         if moved:
             flash(ngettext("%(num)d record moved.", "%(num)d records moved.", moved), "success")
         for message in refusals:

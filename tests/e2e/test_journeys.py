@@ -15,7 +15,7 @@ from schemas.request import RequestSchema
 PAGE_SIZE = 20
 # What a French-speaking staff member reads (the interface follows their profile language, French).
 NOT_SAVED_FR = "L'enregistrement n'a pas été sauvegardé. Veuillez corriger les champs indiqués en rouge."
-CHECK_DIGITS_WRONG_FR = "Ce numéro d'entreprise n'existe pas : ses chiffres de contrôle sont erronés."
+CHECK_DIGITS_WRONG_FR = "Ce numéro d'entreprise n'existe pas\u00a0: ses chiffres de contrôle sont erronés."
 
 
 # What the page shows ---------------------------------------------------------------

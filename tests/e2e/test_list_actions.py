@@ -15,8 +15,8 @@ from backoffice import db, records
 from .test_journeys import choose_in_select2, column, newest_first
 
 # The French labels a staff member reads.
-CLOSED_FR = "Clôturé"
-DELETED_ONE_FR = "L'objet a bien été détruit."
+CLOSED_FR = "Clôturée"
+DELETED_ONE_FR = "1 enregistrement a été supprimé."
 
 
 def create_request(live_app, title):
@@ -46,13 +46,13 @@ def test_bulk_delete_of_a_selected_request_asks_then_deletes(page, live_app, dat
     # Nothing selected: the action says so and does nothing.
     alerts = []
     page.on("dialog", lambda dialog: (alerts.append((dialog.type, dialog.message)), dialog.accept()))
-    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Avec la sélection", exact=True).click()
+    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Pour la sélection", exact=True).click()
     page.locator(".dropdown-menu button[data-action=delete]").click()
     assert alerts and alerts[0][0] == "alert", "without a selection the action should say so"
     assert database["requests"].count_documents({"_id": doc["_id"]}) == 1
 
     row.locator("input.action-checkbox").check()
-    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Avec la sélection", exact=True).click()
+    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Pour la sélection", exact=True).click()
     screenshot("requests-bulk-actions-menu")
     with page.expect_navigation():
         page.locator(".dropdown-menu button[data-action=delete]").click()
@@ -70,7 +70,7 @@ def test_bulk_delete_dismissed_keeps_the_record(page, live_app, database):
     page.on("dialog", lambda dialog: dialog.dismiss())
     row = page.locator("table.model-list tbody tr", has=page.locator("td.col-project_title", has_text=title))
     row.locator("input.action-checkbox").check()
-    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Avec la sélection", exact=True).click()
+    page.locator(".nav-tabs .dropdown-toggle").get_by_text("Pour la sélection", exact=True).click()
     page.locator(".dropdown-menu button[data-action=delete]").click()
     page.wait_for_timeout(300)
     expect(row).to_have_count(1)
