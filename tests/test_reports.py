@@ -528,7 +528,7 @@ def test_every_table_ends_with_a_total_row_equal_to_the_sum_of_its_rows(manager,
 
 DISTINCT = {"fr": "Demandes, chacune comptée une fois", "nl": "Aanvragen, elk één keer geteld"}
 SEVERAL = {
-    "fr": "Une demande portant sur plusieurs lots compte sous chacun d'eux : {several} des {requests} demandes comptent plusieurs fois, les lignes totalisent donc {rows}.",
+    "fr": "Une demande portant sur plusieurs lots compte sous chacun d'eux\u00a0: {several} des {requests} demandes comptent plusieurs fois, les lignes totalisent donc {rows}.",
     "nl": "Een aanvraag voor meerdere percelen telt onder elk ervan: {several} van de {requests} aanvragen tellen meer dan eens, zodat de rijen samen {rows} geven.",
 }
 
@@ -552,7 +552,8 @@ def test_per_lot_table_says_that_a_request_for_several_lots_counts_under_each(ma
         assert distinct[0] == DISTINCT[language]
         assert _number(distinct[-1]) == len(requests)
         assert {title: _number(value) for title, value in zip(header[1:-1], distinct[1:-1]) if _number(value)} == dict(by_status)
-        assert notes == [note]
+        # The page's parser reads the French no-break space before ":" as a space; the CSV keeps it.
+        assert [" ".join(text.split()) for text in notes] == [" ".join(note.split())]
 
 
 # Wrong arguments -----------------------------------------------------------------------

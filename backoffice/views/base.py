@@ -215,10 +215,6 @@ class CollectionView(BoundedListArguments, ModelView):
     def create_view(self):
         return self._with_named_success(super().create_view())
 
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        return self._with_named_success(super().edit_view())
-
     @expose("/delete/", methods=("POST",))
     def delete_view(self):
         return self._with_named_success(super().delete_view())
@@ -315,7 +311,7 @@ class CollectionView(BoundedListArguments, ModelView):
     @action("delete", _l("Delete"), _l("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
         """Delete the selected records; say how many were deleted only when some were (refusals say why)."""
-        deleted = sum(1 for pk in ids if (model := self.get_one(pk)) is not None and self.delete_model(model))
+        deleted = sum(1 for pk in ids if self.delete_model(self.get_one(pk)))  # an unknown id: delete_model says so
         g.pop("backoffice_success", None)  # one message for the batch, not one per record
         if deleted:
             flash(bulk_delete_message(deleted), "success")
@@ -412,7 +408,7 @@ class CollectionView(BoundedListArguments, ModelView):
     def edit_view(self):
         """A record's edit form; an unknown id is a 404 page, not a jump back to the list."""
         found_or_404(self.coll, request.args.get("id"))
-        return super().edit_view()
+        return self._with_named_success(super().edit_view())
 
     def get_one(self, id):
         """The record with this id, or None (a malformed id is simply not found)."""
