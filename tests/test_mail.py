@@ -98,7 +98,7 @@ def test_sending_a_briefing_mails_each_invited_provider_in_its_language_with_the
     assert outcome.successes == ["The status was changed."]
     received = dict(smtp.inbox.messages)
     assert sorted(received) == ["offers@agora.example", "offers@babel.example", "offers@civic.example"]
-    assert received["offers@agora.example"]["Subject"].strip() == f"Invitation à remettre offre : cahier des charges {briefing['reference']}"
+    assert received["offers@agora.example"]["Subject"].strip() == f"Invitation à remettre offre\u00a0: cahier des charges {briefing['reference']}"
     assert received["offers@babel.example"]["Subject"].strip() == f"Uitnodiging tot het indienen van een offerte: bestek {briefing['reference']}"
     # Working in both languages: written to in the briefing's own (French).
     assert received["offers@civic.example"]["Subject"].strip().startswith("Invitation à remettre offre")
