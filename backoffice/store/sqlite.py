@@ -41,6 +41,9 @@ from backoffice.store import DuplicateKey, Page, Store, _ANY, keys
 from backoffice.store.query import project as _project
 
 META = "store:meta"
+# How many documents each collection holds, kept with every insert and delete: an unfiltered list's
+# count without counting (MongoDB reads it from the collection's metadata too).
+COUNTS = "store:counts"
 
 
 def _quote(name):
@@ -138,6 +141,7 @@ class SQLiteStore(Store):
         conn.execute("PRAGMA journal_mode=WAL").fetchone()
         with self.transaction():
             conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(META)} (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(COUNTS)} (name TEXT PRIMARY KEY, documents INTEGER NOT NULL)")
             for coll in self.catalogue.values():
                 self._prepare_collection(conn, coll)
 
@@ -179,6 +183,10 @@ class SQLiteStore(Store):
         if row is not None and row[0] != fingerprint:
             self._rederive(conn, coll)
         conn.execute(f"INSERT OR REPLACE INTO {_quote(META)} (name, fingerprint) VALUES (?, ?)", (coll.name, fingerprint))
+        if row is None or row[0] != fingerprint:
+            conn.execute(
+                f"INSERT OR REPLACE INTO {_quote(COUNTS)} (name, documents) SELECT ?, count(*) FROM {table}", (coll.name,)
+            )
         # Indexes last: a UNIQUE index created over rows whose keys were just recomputed checks them all.
         for name, statement in wanted.items():
             if name not in existing:
@@ -206,6 +214,7 @@ class SQLiteStore(Store):
                 cols = ", ".join(["id", "body", *names])
                 marks = ", ".join("?" * (2 + len(names)))
                 rid = conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", [keys.key(doc["_id"]), body, *derived]).lastrowid
+                conn.execute(f"UPDATE {_quote(COUNTS)} SET documents = documents + 1 WHERE name = ?", (coll.name,))
             else:
                 sets = ", ".join(f"{name} = ?" for name in ["id", "body", *names])
                 conn.execute(f"UPDATE {table} SET {sets} WHERE rid = ?", [keys.key(doc["_id"]), body, *derived, rid])
@@ -260,6 +269,7 @@ class SQLiteStore(Store):
             return True
 
     def _delete_rows(self, conn, coll, rids):
+        conn.execute(f"UPDATE {_quote(COUNTS)} SET documents = documents - ? WHERE name = ?", (len(rids), coll.name))
         for start in range(0, len(rids), 500):
             chunk = rids[start:start + 500]
             marks = ", ".join("?" * len(chunk))
@@ -318,6 +328,9 @@ class SQLiteStore(Store):
         return [_project(bson.decode(bodies[rid]), spec) for rid in rids]
 
     def _count(self, coll, checked, prefixes):
+        if not checked[1] and not prefixes:
+            with self._reading() as conn:
+                return conn.execute(f"SELECT documents FROM {_quote(COUNTS)} WHERE name = ?", (coll.name,)).fetchone()[0]
         params = []
         where, _order = self._select(coll, checked, prefixes, [("_id", 1)], params)
         with self._reading() as conn:
