@@ -5,7 +5,11 @@ The behaviour every engine shares is in tests/test_store_contract.py.
 import contextlib
 import dataclasses
 import sqlite3
+import threading
 
+import pytest
+
+from backoffice.store import Conflict
 from backoffice.store.catalogue import CATALOGUE
 from backoffice.store.sqlite import SQLiteStore
 
@@ -56,3 +60,35 @@ def test_a_field_added_to_a_schema_becomes_filterable_on_stored_documents(tmp_pa
     assert [doc["reference"] for doc in store.find("requests", {"themes": "mobility"})] == ["R1"]
     assert [doc["reference"] for doc in store.find("requests", search=["projet", "2"])] == ["R2"]
     store.close()
+
+
+def test_a_writer_kept_waiting_too_long_gets_a_conflict_and_writes_nothing(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    patient = SQLiteStore(path)
+    doc = patient.insert("requests", {"reference": "R1", "status": "received", "version": 1})
+    impatient = SQLiteStore(path, timeout=0.3)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with patient.transaction():
+            patient.update_if_version("requests", doc["_id"], 1, {"status": "under_review"})
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        with pytest.raises(Conflict):
+            impatient.insert("requests", {"reference": "R2", "version": 1})
+        # Readers never wait for the writer (WAL): they see the last committed version.
+        assert impatient.get("requests", doc["_id"])["status"] == "received"
+    finally:
+        release.set()
+        holder.join(10)
+    assert impatient.get("requests", doc["_id"])["status"] == "under_review"
+    assert impatient.find_one("requests", {"reference": "R2"}) is None
+    impatient.insert("requests", {"reference": "R2", "version": 1})
+    assert patient.count("requests") == 2
+    patient.close()
+    impatient.close()

@@ -13,7 +13,8 @@
 * `transaction()`: a context manager; every write inside it is applied all together or,
   when an exception leaves the block (or the process dies), not at all. Nested blocks
   join the outermost one. Catch store errors outside the block: on MongoDB an error
-  aborts the whole transaction.
+  aborts the whole transaction. `Conflict` says a write could not take its turn
+  (nothing written: the caller reports it like a record changed meanwhile).
 
 Filters, sorts and projections are checked against the catalogue built from the schemas
 (`backoffice.store.catalogue`, vocabulary in `backoffice.store.query`): a path no schema
@@ -55,6 +56,12 @@ class DuplicateKey(Exception):
         super().__init__(f"{collection}: duplicate value of {', '.join(fields)}")
         self.collection = collection
         self.fields = tuple(fields)
+
+
+class Conflict(Exception):
+    """A write or transaction could not take its turn: another one held the data too long
+    (SQLite: the file's write lock stayed taken for `timeout` seconds) or changed it meanwhile
+    (MongoDB: a write conflict). Nothing of it was written; trying again may succeed."""
 
 
 class Store:

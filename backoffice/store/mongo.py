@@ -24,10 +24,10 @@ import re
 import threading
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from backoffice import search
-from backoffice.store import _ANY, DuplicateKey, Page, Store, nothing
+from backoffice.store import _ANY, Conflict, DuplicateKey, Page, Store, nothing
 
 
 class _Local(threading.local):
@@ -92,13 +92,18 @@ class MongoStore(Store):
                 local.depth -= 1
             return
         if self.sessions:
-            with self.db.client.start_session() as session:
-                with session.start_transaction():
-                    local.session, local.depth = session, 1
-                    try:
-                        yield self
-                    finally:
-                        local.session, local.depth = None, 0
+            try:
+                with self.db.client.start_session() as session:
+                    with session.start_transaction():
+                        local.session, local.depth = session, 1
+                        try:
+                            yield self
+                        finally:
+                            local.session, local.depth = None, 0
+            except PyMongoError as error:
+                if error.has_error_label("TransientTransactionError"):
+                    raise Conflict(str(error)) from None  # aborted whole: nothing was written
+                raise
             return
         with self._lock:
             local.journal, local.depth = [], 1

@@ -37,7 +37,7 @@ import threading
 
 import bson
 
-from backoffice.store import DuplicateKey, Page, Store, _ANY, keys
+from backoffice.store import _ANY, Conflict, DuplicateKey, Page, Store, keys
 from backoffice.store.query import project as _project
 
 META = "store:meta"
@@ -97,7 +97,11 @@ class SQLiteStore(Store):
             finally:
                 local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            # The busy timeout ran out: another connection kept the write lock all that time.
+            raise Conflict(f"{self.path}: {error}") from None
         local.depth = 1
         try:
             yield self
