@@ -58,7 +58,7 @@ instance/secret_key:
 
 run: install translations pdf-libs instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
-	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
+	HOST=$(HOST) PORT=$(PORT) SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
 
 # axe-core for the accessibility checks, pinned in package.json (node_modules/ is git-ignored).

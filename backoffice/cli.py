@@ -1,4 +1,5 @@
 """Command-line commands: thin wrappers over the operations modules."""
+import os
 import sys
 
 import click
@@ -64,6 +65,60 @@ def _read_password():
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _user(email):
+    user = get_db()["users"].find_one({"email": email.strip().lower()})
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail address {email}.")
+    return user
+
+
+def _refused(refused, what):
+    for field, messages in refused.errors.items():
+        click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
+    raise click.ClickException(what) from None
+
+
+@users_group.command("set-role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice(sorted(ROLES)))
+def set_role_command(email, role):
+    """Give a user another role (refused for the last active administrator); their sessions end."""
+    user = _user(email)
+    try:
+        users.change_access(get_db(), user, role, user.get("active", True), actor="cli")
+    except records.SaveRefused as refused:
+        _refused(refused, "The role was not changed.")
+    click.echo(f"{user['email']} now has the role {role}; their sessions have ended.")
+
+
+@users_group.command("reactivate")
+@with_appcontext
+@click.argument("email")
+def reactivate_command(email):
+    """Let a deactivated user sign in again."""
+    user = _user(email)
+    try:
+        users.change_access(get_db(), user, user["role"], True, actor="cli")
+    except records.SaveRefused as refused:
+        _refused(refused, "The user was not reactivated.")
+    click.echo(f"{user['email']} may sign in again.")
+
+
+@users_group.command("set-password")
+@with_appcontext
+@click.argument("email")
+def set_password_command(email):
+    """Set a user's password, read from a prompt or stdin (never an argument); their sessions end."""
+    user = _user(email)
+    password = _read_password()
+    try:
+        users.set_password(get_db(), user, password, actor="cli")
+    except records.SaveRefused as refused:
+        _refused(refused, "The password was not changed.")
+    click.echo(f"The password of {user['email']} was changed; their sessions have ended.")
+
+
 @users_group.command("list")
 @with_appcontext
 def list_users_command():
@@ -112,15 +167,14 @@ def demo_accounts_command():
     for email, role in DEMO_ACCOUNTS:
         if db["users"].find_one({"email": email}, {"_id": 1}) is None:
             users.create_user(db, email, role, DEMO_PASSWORD, name=f"Demo {role}", actor="demo")
-    click.echo("Sign in at http://127.0.0.1:5000/login with one of these demo accounts:")
-    for email, role in DEMO_ACCOUNTS:
-        click.echo(f"  {email:<24} role {role:<8} password {DEMO_PASSWORD}")
-
-
-def _file_folder():
-    """The folder of file contents when the store keeps them outside the database (the embedded store)."""
-    blobs = files.blobs(get_db())
-    return blobs if isinstance(blobs, files.FolderBlobs) else None
+    # The address `make run` serves: its HOST and PORT (Flask's own default port otherwise).
+    host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT") or os.environ.get("FLASK_RUN_PORT") or "5000"
+    click.echo(f"Sign in at http://{host}:{port}/login with one of these demo accounts:")
+    for email, _role in DEMO_ACCOUNTS:
+        # What is stored, not what was meant: an admin may have changed a demo account since.
+        stored = db["users"].find_one({"email": email}, {"role": 1, "active": 1})
+        state = "" if stored.get("active", True) else " (deactivated)"
+        click.echo(f"  {email:<24} role {stored['role']:<8} password {DEMO_PASSWORD}{state}")
 
 
 @click.command("backup")

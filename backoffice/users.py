@@ -13,7 +13,7 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 def create_user(db, email, role, password, name=None, language="fr", actor="cli"):
     """Store a new active user through the schema, with a hashed password; return the document."""
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, email)
     doc = records.create(
         "users",
         {"email": email, "role": role, "name": name or email.split("@")[0], "language": language},
@@ -25,10 +25,10 @@ def create_user(db, email, role, password, name=None, language="fr", actor="cli"
     return doc
 
 
-def hash_password(password):
-    """Check the password's rules (through its schema) and return its scrypt hash."""
+def hash_password(password, email=None):
+    """Check the password's rules (through its schema, against the user's e-mail) and return its scrypt hash."""
     try:
-        PasswordSchema().load({"password": password})
+        PasswordSchema().load({"password": password} | ({"email": email} if email else {}))
     except ValidationError as error:
         raise records.SaveRefused(records.plain_messages(error.messages)) from None
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
@@ -36,7 +36,7 @@ def hash_password(password):
 
 def set_password(db, user, password, actor):
     """Replace a user's password; every session the user had ends."""
-    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}, "$inc": {SESSION_VERSION: 1}})
+    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password, user.get("email"))}, "$inc": {SESSION_VERSION: 1}})
     audit.record(db, "password", actor, "users", user)
 
 

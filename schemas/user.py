@@ -1,4 +1,9 @@
 """Users of the back-office: who signs in, with which role and language."""
+import re
+
+from marshmallow import ValidationError, validates_schema
+from zxcvbn import zxcvbn
+
 from schemas.translation import lazy_gettext as _l
 
 from schemas.base import CollectionSchema, StrictSchema
@@ -28,7 +33,33 @@ class UserSchema(CollectionSchema):
     active = Boolean(_l("Active"), load_default=True, help_text=_l("Inactive users cannot sign in."))
 
 
+# zxcvbn's score out of 4: 3 is "safely unguessable: moderate protection from offline attacks".
+MIN_STRENGTH = 3
+
+
 class PasswordSchema(StrictSchema):
-    """A new password: long enough to resist guessing, short enough to hash quickly."""
+    """A new password: long enough, short enough to hash quickly, and hard to guess.
+
+    zxcvbn refuses common passwords, repetitions, keyboard runs and dates; the user's own
+    e-mail address (given as `email`, not stored) counts as known to an attacker.
+    """
 
     password = Text(_l("Password"), min_length=12, max_length=256, required=True)
+    email = Email(_l("E-mail"), load_only=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _hard_to_guess(self, data, **kwargs):
+        password, email = data["password"], (data.get("email") or "").lower()
+        local, _at, domain = email.partition("@")
+        known = [word for word in [email, local, *re.split(r"[^a-z0-9]+", local + "." + domain)] if len(word) >= 3]
+        # The address or its part before @ in the password (a shared domain name is only a hint to zxcvbn).
+        squeezed = re.sub(r"[^a-z0-9]", "", password.lower())
+        own = [re.sub(r"[^a-z0-9]", "", word) for word in (email, local)] + re.split(r"[^a-z0-9]+", local)
+        if any(len(word) >= 4 and word in squeezed for word in own):
+            raise ValidationError({"password": [str(_l("The password must not contain your e-mail address or a part of it."))]})
+        # The estimator's time grows with the length: what is past 100 characters adds no guessability.
+        if zxcvbn(password[:100], user_inputs=known)["score"] < MIN_STRENGTH:
+            raise ValidationError({"password": [str(_l(
+                "This password is too easy to guess (a common word, a repetition or a sequence). "
+                "Choose a phrase of several unrelated words."
+            ))]})

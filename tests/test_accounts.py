@@ -4,9 +4,14 @@ from html import unescape
 
 import pytest
 
+from conftest import PASSWORD
 from test_sessions import edit_user
 
 LAST_ADMIN = "This is the last active administrator: make another user an active administrator first."
+# The commands speak French unless told otherwise (like the rest of the CLI's messages from the schemas).
+LAST_ADMIN_FR = "C'est le dernier administrateur actif : faites d'abord d'un autre utilisateur un administrateur actif."
+TOO_EASY_FR = "Ce mot de passe est trop facile à deviner"
+OWN_EMAIL_FR = "Le mot de passe ne peut pas contenir votre adresse e-mail"
 
 
 def text(html):
@@ -43,3 +48,96 @@ def test_an_inactive_admin_does_not_count_as_the_remaining_one(client_as, make_u
 
     assert LAST_ADMIN in text(response.get_data(as_text=True))
     assert database["users"].find_one({"email": "admin@perspective.example"})["role"] == "admin"
+
+
+# Recovery commands ----------------------------------------------------------------------
+
+def test_set_role_gives_a_new_role_and_ends_the_users_sessions(client_as, runner, database):
+    staff = client_as("staff")
+
+    result = runner.invoke(args=["users", "set-role", "STAFF@perspective.example", "manager"])
+
+    assert result.exit_code == 0, result.output
+    assert database["users"].find_one({"email": "staff@perspective.example"})["role"] == "manager"
+    assert staff.get("/admin/requests/").status_code == 302
+
+
+def test_set_role_refuses_to_demote_the_last_active_admin(make_user, runner, database):
+    make_user("admin")
+
+    result = runner.invoke(args=["users", "set-role", "admin@perspective.example", "staff"])
+
+    assert result.exit_code != 0
+    assert LAST_ADMIN_FR in result.output
+    assert database["users"].find_one({"email": "admin@perspective.example"})["role"] == "admin"
+
+
+def test_reactivate_lets_a_deactivated_user_sign_in_again(make_user, runner, database, anonymous):
+    make_user("staff")
+    database["users"].update_one({"email": "staff@perspective.example"}, {"$set": {"active": False}})
+
+    result = runner.invoke(args=["users", "reactivate", "staff@perspective.example"])
+
+    assert result.exit_code == 0, result.output
+    response = anonymous.form_post("/login", {"email": "staff@perspective.example", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_set_password_reads_stdin_and_the_new_password_signs_in(client_as, runner, anonymous):
+    staff = client_as("staff")
+    new = "quiet orchard lantern seventy"
+
+    result = runner.invoke(args=["users", "set-password", "staff@perspective.example"], input=new + "\n")
+
+    assert result.exit_code == 0, result.output
+    assert staff.get("/admin/requests/").status_code == 302
+    assert anonymous.form_post("/login", {"email": "staff@perspective.example", "password": PASSWORD}).status_code == 200
+    assert anonymous.form_post("/login", {"email": "staff@perspective.example", "password": new}).status_code == 302
+
+
+def test_an_unknown_e_mail_is_named(runner):
+    result = runner.invoke(args=["users", "reactivate", "nobody@perspective.example"])
+
+    assert result.exit_code != 0
+    assert "No user has the e-mail address nobody@perspective.example." in result.output
+
+
+# Password policy --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password, message", [
+    ("aaaaaaaaaaaa", TOO_EASY_FR),
+    ("password1234", TOO_EASY_FR),
+    ("qwertyuiopasdf", TOO_EASY_FR),
+    ("1234567890123", TOO_EASY_FR),
+    ("new.person@perspective.example", OWN_EMAIL_FR),
+    ("New.Person-2026!x", OWN_EMAIL_FR),
+])
+def test_guessable_passwords_are_refused(runner, database, password, message):
+    result = runner.invoke(args=["users", "create", "new.person@perspective.example", "--role", "staff"], input=password + "\n")
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert database["users"].count_documents({}) == 0
+
+
+def test_a_phrase_of_unrelated_words_is_accepted(runner, database):
+    result = runner.invoke(args=["users", "create", "new.person@perspective.example", "--role", "staff"],
+                           input="quiet orchard lantern seventy\n")
+
+    assert result.exit_code == 0, result.output
+    assert database["users"].count_documents({}) == 1
+
+
+# Demo accounts --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("engine", ["tinymongo"], indirect=True)
+def test_demo_accounts_print_the_real_port_and_the_stored_roles(runner, database, monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    runner.invoke(args=["demo-accounts"])
+    database["users"].update_one({"email": "staff@demo.example"}, {"$set": {"role": "manager"}})
+
+    output = runner.invoke(args=["demo-accounts"]).output
+
+    assert "http://127.0.0.1:8123/login" in output
+    staff_line = next(line for line in output.splitlines() if "staff@demo.example" in line)
+    assert "role manager" in staff_line
