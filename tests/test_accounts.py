@@ -9,7 +9,7 @@ from test_sessions import edit_user
 
 LAST_ADMIN = "This is the last active administrator: make another user an active administrator first."
 # The commands speak French unless told otherwise (like the rest of the CLI's messages from the schemas).
-LAST_ADMIN_FR = "C'est le dernier administrateur actif : faites d'abord d'un autre utilisateur un administrateur actif."
+LAST_ADMIN_FR = "C'est le dernier administrateur actif\u00a0: faites d'abord d'un autre utilisateur un administrateur actif."
 TOO_EASY_FR = "Ce mot de passe est trop facile à deviner"
 OWN_EMAIL_FR = "Le mot de passe ne peut pas contenir votre adresse e-mail"
 
