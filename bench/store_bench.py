@@ -21,8 +21,9 @@ on both, each as the app's code calls it:
   `update_if_version` and the insert in one transaction);
 * `batches`: every request, 500 at a time (the CSV export's read).
 
-Each figure is the median of --repeat runs (fewer for `batches`) in milliseconds, and the
-ratio store / embedded: below 1 the new store is faster.
+Each figure is the median of --repeat runs (fewer for `batches`) in milliseconds, the two
+sides' runs alternating so that both meet the same load on a shared machine, and the ratio
+store / embedded: below 1 the new store is faster.
 """
 import argparse
 import datetime as dt
@@ -48,13 +49,19 @@ WORDS = "budget flagey"
 PAGE = 20
 
 
-def _median_ms(action, repeat):
-    times = []
+def _timed_ms(action):
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def _medians_ms(old, new, repeat):
+    """Median milliseconds of each side, the runs alternating so both see the same load on the machine."""
+    old_times, new_times = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        old_times.append(_timed_ms(old))
+        new_times.append(_timed_ms(new))
+    return statistics.median(old_times), statistics.median(new_times)
 
 
 def embedded_operations(app, ids):
@@ -144,7 +151,7 @@ def measure(size, repeat, workdir, data_dir=None):
         same_answers(old, new)
         for name in old:
             runs = max(3, repeat // 10) if name == "batches" else repeat
-            figures[name] = (_median_ms(old[name], runs), _median_ms(new[name], runs))
+            figures[name] = _medians_ms(old[name], new[name], runs)
     store.close()
     db.close(app)
     return figures, filled, imported

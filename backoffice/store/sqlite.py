@@ -309,10 +309,15 @@ class SQLiteStore(Store):
 
     def _select(self, coll, checked, prefixes, sort, params):
         where = self._node(coll, checked, params)
-        for prefix in prefixes:
-            low, high = _prefix_range(prefix)
-            where += f" AND d.rid IN (SELECT rid FROM {_quote(coll.name + ':terms')} WHERE term >= ?{' AND term < ?' if high else ''})"
-            params.extend([low, high] if high else [low])
+        if prefixes:
+            # One range scan of the terms' index per prefix, intersected on row ids: only the
+            # documents holding every prefix are then read.
+            scans = []
+            for prefix in prefixes:
+                low, high = _prefix_range(prefix)
+                scans.append(f"SELECT rid FROM {_quote(coll.name + ':terms')} WHERE term >= ?{' AND term < ?' if high else ''}")
+                params.extend([low, high] if high else [low])
+            where += f" AND d.rid IN ({' INTERSECT '.join(scans)})"
         order = ", ".join(f"{'d.id' if path == '_id' else 'd.' + _column(path)} {'DESC' if direction < 0 else 'ASC'}" for path, direction in sort)
         return where, order
 
