@@ -16,7 +16,7 @@ from wtforms.form import Form
 from wtforms.utils import unset_value
 
 from backoffice.db import get_db
-from backoffice.i18n import labelled
+from backoffice.i18n import _l, labelled
 from backoffice.references import label_cache
 from schemas import fields as sf
 
@@ -154,9 +154,24 @@ def _form_field(field, readonly=False, marks_required=True):
         render_kw.update(inputmode="decimal")
     if isinstance(field, sf.Integer):
         render_kw.update(inputmode="numeric")
+    if metadata.get("picker") == "date":
+        # A text box with our picker, not the browser's date input: that one shows the browser's language and
+        # order (mm/dd/yyyy in an English Chromium), whatever the page's.
+        render_kw.update({"data-role": "datepicker", "data-date-format": "DD/MM/YYYY", "inputmode": "numeric",
+                          "autocomplete": "off", "placeholder": _l("dd/mm/yyyy")})
+        return DayField(validators=validators, render_kw=render_kw, **kwargs)
     if metadata.get("input_type"):
         render_kw["type"] = metadata["input_type"]
     return wtf.StringField(validators=validators, render_kw=render_kw, **kwargs)
+
+
+class DayField(wtf.StringField):
+    """A day typed as dd/mm/yyyy: stored days (yyyy-mm-dd) are shown that way; what was typed is kept as typed."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return sf.typed_day(self.data) if self.data is not None else ""
 
 
 def _subform(schema, in_list=False):

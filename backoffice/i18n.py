@@ -1,5 +1,5 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
-from babel import support
+from babel import Locale, support
 from flask import g, has_request_context, request, session
 from flask_admin import babel as admin_babel
 from flask_admin import translations as admin_translations
@@ -86,6 +86,31 @@ def lay_our_words_over_flask_admin(translations_dir):
         admin_babel.domain.cache[(language, admin_babel.domain.domain[0])] = merged
 
 
+def date_picker_settings():
+    """What the date pickers need to speak the page's language: CLDR's names, Monday first, dd/mm/yyyy.
+
+    Belgian conventions in every language (fr_BE, nl_BE, en_BE): the week starts on Monday.
+    """
+    locale = Locale.parse(f"{current_language()}_BE")
+    short_days = locale.days["stand-alone"]["short"]  # 0 is Monday in CLDR
+    return {
+        "format": "DD/MM/YYYY",
+        "separator": " – ",
+        "locale": {
+            # The picker counts from Sunday and turns the list to start on firstDay (0 is Sunday there).
+            "daysOfWeek": [short_days[6]] + [short_days[day] for day in range(6)],
+            "monthNames": [locale.months["stand-alone"]["abbreviated"][month] for month in range(1, 13)],
+            "firstDay": (locale.first_week_day + 1) % 7,
+            "applyLabel": gettext("Apply"),
+            "cancelLabel": gettext("Cancel"),
+            "fromLabel": gettext("From"),
+            "toLabel": gettext("To"),
+            "weekLabel": gettext("Wk"),
+            "customRangeLabel": gettext("Custom range"),
+        },
+    }
+
+
 def current_language():
     """The two-letter code of the language pages are rendered in."""
     locale = get_locale()
@@ -110,4 +135,5 @@ def init_app(app):
     lay_our_words_over_flask_admin(app.config["TRANSLATIONS_DIR"])
     app.before_request(remember_language_choice)
     app.after_request(keep_language_in_browser)
-    app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES,
+                                 date_picker_settings=date_picker_settings)

@@ -320,13 +320,46 @@ def _parse_decimal(text):
     return Decimal(sign + text)
 
 
-class Date(Translated, fields.Date):
-    """A calendar day, stored as midnight UTC because BSON has no date-only type."""
+# A day as people type it in French and Dutch (15/03/2027, day first), or as machines write it (2027-03-15).
+TYPED_DAY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
-    default_error_messages = {"invalid": _l("Not a valid date (YYYY-MM-DD)."), "format": _l("Not a valid date.")}
+
+def parse_day(text):
+    """The day `text` names, read as dd/mm/yyyy or yyyy-mm-dd only; ValueError for anything else.
+
+    Never guessed: "03/15/2027" is no day (there is no 15th month), not 15 March.
+    """
+    typed, iso = TYPED_DAY.match(text or ""), ISO_DAY.match(text or "")
+    if typed:
+        return dt.date(int(typed.group(3)), int(typed.group(2)), int(typed.group(1)))
+    if iso:
+        return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    raise ValueError(f"not a day: {text!r}")
+
+
+def typed_day(value):
+    """A stored or ISO day as a person types it: 15/03/2027 (other text is left as it is)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%d/%m/%Y")
+    iso = ISO_DAY.match(value) if isinstance(value, str) else None
+    return f"{iso.group(3)}/{iso.group(2)}/{iso.group(1)}" if iso else value
+
+
+class Date(Translated, fields.Date):
+    """A calendar day, stored as midnight UTC because BSON has no date-only type.
+
+    Read from dd/mm/yyyy (what people type, and what the form's picker writes) or
+    yyyy-mm-dd (seeds, imports, URLs); anything else is refused, never reinterpreted.
+    """
+
+    default_error_messages = {
+        "invalid": _l("Not a valid date: write it as dd/mm/yyyy, for example 15/03/2027."),
+        "format": _l("Not a valid date."),
+    }
 
     def __init__(self, label, help_text=None, **kwargs):
-        super().__init__(metadata=_meta(label, help_text, input_type="date"), **kwargs)
+        super().__init__(metadata=_meta(label, help_text, picker="date"), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dt.datetime):
@@ -334,7 +367,10 @@ class Date(Translated, fields.Date):
         if isinstance(value, dt.date):
             day = value
         else:
-            day = super()._deserialize(value, attr, data, **kwargs)
+            try:
+                day = parse_day(value if isinstance(value, str) else "")
+            except ValueError:
+                raise self.make_error("invalid") from None
         return dt.datetime(day.year, day.month, day.day)
 
     def _serialize(self, value, attr, obj, **kwargs):

@@ -562,7 +562,7 @@ def test_per_lot_table_says_that_a_request_for_several_lots_counts_under_each(ma
 BAD_ARGUMENTS = [
     ({"year": "abc"}, "year", "Not a valid whole number."),
     ({"year": "0"}, "year", "Must be between 2000 and 2100."),
-    ({"from": "2025-13-45"}, "from", "Not a valid date (YYYY-MM-DD)."),
+    ({"from": "2025-13-45"}, "from", "Not a valid date: write it as dd/mm/yyyy, for example 15/03/2027."),
     ({"from": "2025-12-31", "to": "2025-01-01"}, "to", "The end date comes before the start date."),
 ]
 

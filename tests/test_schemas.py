@@ -411,9 +411,15 @@ def test_day_is_shown_without_time():
     assert LotSchema().dump({"starts_on": dt.datetime(2024, 2, 1)})["starts_on"] == "2024-02-01"
 
 
-@pytest.mark.parametrize("typed", ["2024-02-30", "01/02/2024", "soon"])
+@pytest.mark.parametrize("typed", ["2024-02-30", "31/02/2024", "03/15/2027", "15/3/27", "15.03.2027", "soon"])
 def test_impossible_day_is_refused(typed):
-    assert messages_on(LotSchema, a_lot(starts_on=typed), "starts_on")
+    assert messages_on(LotSchema, a_lot(starts_on=typed), "starts_on") == [
+        "Not a valid date: write it as dd/mm/yyyy, for example 15/03/2027."]
+
+
+@pytest.mark.parametrize("typed", ["15/03/2027", "15/3/2027", "2027-03-15"])
+def test_a_day_reads_day_first_or_as_iso(typed):
+    assert load(LotSchema, a_lot(starts_on=typed))["starts_on"] == dt.datetime(2027, 3, 15)
 
 
 def test_lot_ending_before_it_starts_is_refused_on_its_end():

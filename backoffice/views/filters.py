@@ -4,6 +4,7 @@ Values come from the URL, so each filter turns them into plain strings or dates
 before they touch a query: no input can become a query operator.
 """
 import datetime as dt
+import re
 
 from flask import has_request_context
 
@@ -13,6 +14,7 @@ from flask_admin.model import filters
 
 from backoffice.i18n import _l
 from backoffice.references import label_cache
+from schemas.fields import parse_day
 
 
 # Flask-Admin's French reads "vaut" (is worth) for "equals": "Statut vaut Reçue". Ours says "est".
@@ -66,7 +68,18 @@ def _midnight(day):
     return dt.datetime(day.year, day.month, day.day)
 
 
-class DateFrom(BasePyMongoFilter, filters.BaseDateFilter):
+# The picker writes a range as "01/03/2027 – 15/03/2027"; links and older URLs say "2027-03-01 to 2027-03-15".
+RANGE_SEPARATOR = re.compile(r"\s+(?:–|to)\s+")
+
+
+class TypedDay:
+    """Mixin for date filters: the day read as dd/mm/yyyy (the picker's) or yyyy-mm-dd, never guessed."""
+
+    def clean(self, value):
+        return parse_day(value)
+
+
+class DateFrom(TypedDay, BasePyMongoFilter, filters.BaseDateFilter):
     """On or after a day."""
 
     def __init__(self, column, name):
@@ -81,7 +94,7 @@ class DateFrom(BasePyMongoFilter, filters.BaseDateFilter):
         return _l("from")
 
 
-class DateUntil(BasePyMongoFilter, filters.BaseDateFilter):
+class DateUntil(TypedDay, BasePyMongoFilter, filters.BaseDateFilter):
     """On or before a day (the whole day included)."""
 
     def __init__(self, column, name):
@@ -102,6 +115,17 @@ class DateBetween(BasePyMongoFilter, filters.BaseDateBetweenFilter):
     def __init__(self, column, name):
         filters.BaseDateBetweenFilter.__init__(self, name, data_type="daterangepicker")
         self.column = column
+
+    def clean(self, value):
+        return [parse_day(day) for day in RANGE_SEPARATOR.split(value.strip())]
+
+    def validate(self, value):
+        """Two days, the first not after the second."""
+        try:
+            days = self.clean(value)
+        except ValueError:
+            return False
+        return len(days) == 2 and days[0] <= days[1]
 
     def apply(self, query, value):
         start, end = value
