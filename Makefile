@@ -52,9 +52,10 @@ spreadsheet:
 		echo "Installing Debian's LibreOffice Calc (no GUI) for the spreadsheet tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
 
-instance/secret_key:
-	mkdir -p instance
-	$(PY) -c "import secrets; print(secrets.token_hex(32))" > $@
+# The demo's key: 32 random bytes, 0600 in a 0700 folder (an older, readable one is made private too).
+.PHONY: instance/secret_key
+instance/secret_key: install
+	$(PY) -c "from backoffice.private_files import demo_secret_key; demo_secret_key('$@')"
 
 run: install translations pdf-libs instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty

@@ -62,7 +62,25 @@ def load(overrides=None):
             raise ConfigError("SECRET_KEY must be set when the app runs on MongoDB.")
         # The embedded demo store and the tests get a throw-away key per process.
         config["SECRET_KEY"] = secrets.token_hex(32)
+    elif config["DATABASE_ENGINE"] == "mongodb":
+        check_secret_key(config["SECRET_KEY"])
+    if config["DATABASE_ENGINE"] == "mongodb" and not config.get("TESTING"):
+        # Outside the demo the app is served over HTTPS (behind its proxy): the cookie never travels in clear.
+        config.setdefault("SESSION_COOKIE_SECURE", os.environ.get("SESSION_COOKIE_SECURE", "1") != "0")
     return config
+
+
+# 32 random bytes, as `secrets.token_hex(32)` writes them (64 characters) or any text at least as long.
+MIN_SECRET_BYTES = 32
+GENERATE = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def check_secret_key(key):
+    """Refuse a SECRET_KEY shorter than 32 bytes or too regular to be random (ConfigError says how to make one)."""
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    # A random key of 32 bytes or more uses many different characters; "x" * 40 or a word repeated does not.
+    if len(raw) < MIN_SECRET_BYTES or len(set(raw)) < 12:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes; make one with: {GENERATE}")
 
 
 def _engine(config):

@@ -11,6 +11,7 @@ from flask import current_app
 from pymongo import ASCENDING, ReturnDocument
 
 from backoffice import embedded, embedded_pool
+from backoffice.private_files import make_private, private_file
 
 EXTENSION = "backoffice_db"
 DEFAULT_DBNAME = "backoffice"
@@ -104,8 +105,12 @@ def _connect(config):
     if engine == "tinymongo":
         from tinymongo import TinyMongoClient
 
-        os.makedirs(config["BACKOFFICE_DATA_DIR"], exist_ok=True)
-        return TinyMongoClient(config["BACKOFFICE_DATA_DIR"], backend="sqlite"), DEFAULT_DBNAME
+        directory = config["BACKOFFICE_DATA_DIR"]
+        # Created 0600 before tinymongo opens them (SQLite's journals take the database's mode).
+        make_private(directory)
+        private_file(os.path.join(directory, f"{DEFAULT_DBNAME}.sqlite"))
+        private_file(os.path.join(directory, ".tinymongo.lock"))
+        return TinyMongoClient(directory, backend="sqlite"), DEFAULT_DBNAME
     if engine == "mongomock":
         import mongomock
         import mongomock.gridfs

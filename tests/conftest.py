@@ -5,6 +5,7 @@ tinymongo store; with MONGO_URI it runs on that real MongoDB (a throw-away datab
 """
 import os
 import re
+import secrets
 import uuid
 from html import unescape
 
@@ -12,6 +13,7 @@ import pytest
 
 from backoffice import create_app, db, records, users
 
+TEST_SECRET_KEY = secrets.token_hex(32)
 ENGINES = ["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock", "tinymongo"]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -29,7 +31,8 @@ def app(engine, tmp_path):
         "TESTING": True,
         "DATABASE_ENGINE": engine,
         "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
-        "SECRET_KEY": "test-secret",
+        # As random as a real one: outside the demo a weak key stops the app.
+        "SECRET_KEY": TEST_SECRET_KEY,
         # Still scrypt, at a cost that keeps hundreds of sign-ins fast; production keeps the default.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }

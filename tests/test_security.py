@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from backoffice import create_app
 from backoffice import db as database_module
-from conftest import PASSWORD, REQUEST_FORM, cells, csrf_token
+from conftest import PASSWORD, TEST_SECRET_KEY, REQUEST_FORM, cells, csrf_token
 
 SNAPSHOT_COLLECTIONS = ("lots", "providers", "requests", "briefings", "users")
 CSRF_MESSAGE = "This form has expired or did not come from this site; nothing was saved."
@@ -434,7 +434,7 @@ def unreachable_app():
             "MONGO_URI": "mongodb://127.0.0.1:9/backoffice",
             "MONGO_TIMEOUT_MS": 500,
             "CREATE_INDEXES": False,
-            "SECRET_KEY": "x",
+            "SECRET_KEY": TEST_SECRET_KEY,
         }
     )
     yield app

@@ -6,7 +6,7 @@ import pytest
 
 from backoffice import auth, create_app
 from backoffice import db as database_module
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, TEST_SECRET_KEY, csrf_token
 
 WRONG = "The e-mail address or the password is wrong."
 STAFF = "staff@perspective.example"
@@ -119,7 +119,7 @@ def proxied_app(engine, tmp_path):
     """The app behind one trusted reverse proxy (TRUSTED_PROXIES=1)."""
     app = create_app({
         "TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "proxied"),
-        "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "TRUSTED_PROXIES": 1,
+        "SECRET_KEY": TEST_SECRET_KEY, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "TRUSTED_PROXIES": 1,
     })
     yield app
     database_module.close(app)
