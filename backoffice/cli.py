@@ -177,6 +177,12 @@ def demo_accounts_command():
         click.echo(f"  {email:<24} role {stored['role']:<8} password {DEMO_PASSWORD}{state}")
 
 
+def _file_folder():
+    """The folder of file contents when the store keeps them outside the database (the embedded store)."""
+    blobs = files.blobs(get_db())
+    return blobs if isinstance(blobs, files.FolderBlobs) else None
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
