@@ -4,15 +4,19 @@ This is the only module that knows which engine runs (with `backoffice.embedded`
 shortcuts for the embedded store); everything else speaks the pymongo subset that all
 three support.
 """
+import logging
 import os
 import threading
+import time
 
 from flask import current_app
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import PyMongoError
 
 from backoffice import embedded, embedded_pool
 from backoffice.private_files import make_private, private_file
 
+log = logging.getLogger(__name__)
 EXTENSION = "backoffice_db"
 DEFAULT_DBNAME = "backoffice"
 
@@ -84,7 +88,10 @@ def init_app(app):
     app.extensions[EXTENSION + "_client"] = client
     embedded_pool.install(app.extensions[EXTENSION])
     if app.config.get("CREATE_INDEXES", True):
-        create_indexes(app.extensions[EXTENSION])
+        pending = PendingIndexes(app.extensions[EXTENSION])
+        app.extensions[EXTENSION + "_indexes"] = pending
+        pending.try_now()
+        app.before_request(pending.try_now)
 
 
 def _connect(config):
@@ -140,6 +147,37 @@ def create_indexes(db):
     for collection, specs in INDEXES.items():
         for keys, options in specs:
             db[collection].create_index(keys, **options)
+
+
+class PendingIndexes:
+    """The indexes, created at start-up or, when the database does not answer then, once it does.
+
+    A worker must start without its database (a restarting one would otherwise crash-loop):
+    until the indexes exist, a request tries again, at most every RETRY_SECONDS.
+    """
+
+    RETRY_SECONDS = 10
+
+    def __init__(self, db):
+        self.db = db
+        self.done = False
+        self.last_try = None
+        self.lock = threading.Lock()
+
+    def try_now(self):
+        """Create the indexes unless done or tried a moment ago; a database that does not answer leaves them pending."""
+        if self.done or (self.last_try is not None and time.monotonic() - self.last_try < self.RETRY_SECONDS):
+            return
+        if not self.lock.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            self.last_try = time.monotonic()
+            create_indexes(self.db)
+            self.done = True
+        except PyMongoError as error:
+            log.warning("the database does not answer; its indexes will be created when it does (%s)", type(error).__name__)
+        finally:
+            self.lock.release()
 
 
 def ping(app=None):
