@@ -39,8 +39,9 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# WeasyPrint (briefings and letters as PDF) draws with Debian's pango, harfbuzz and the DejaVu fonts.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# WeasyPrint (briefings and letters as PDF) draws with Debian's pango, harfbuzz and the DejaVu fonts;
+# the tests draw each PDF back with poppler's pdftoppm.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 pdf-libs:
 	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
 		echo "Installing Debian's libraries for WeasyPrint"; \

@@ -1,4 +1,4 @@
-"""The documents the centre sends: the briefing (print view and PDF) and, later, the award letters.
+"""The documents the centre sends: the briefing (print view and PDF) and the letters on each lot's decision.
 
 One template per document serves both the browser's print view and the PDF made by
 WeasyPrint on the server: `render_document` fills it in the document's own language, and
@@ -9,11 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date, format_datetime, format_decimal
 from markupsafe import Markup
 
 from backoffice.formatting import day, moment, money
-from backoffice.i18n import _
+from backoffice.i18n import _, current_language
 from backoffice.references import LabelCache
 from schemas.choices import AWARD_ROUTES, MUNICIPALITIES
 
@@ -160,3 +160,54 @@ def briefing_pdf(db, briefing):
 def briefing_filename(briefing):
     """The name a briefing's PDF is downloaded and attached under."""
     return f"{briefing['reference']}.pdf"
+
+
+def letter_context(db, briefing, award, provider, kind, ranking):
+    """What a letter about one lot's decision shows to one provider, in the current language.
+
+    `ranking` is the lot's ranked offers (`awards.ranking`); the provider's own offer gives
+    its score and rank, the chosen offer the winner's name and score.
+    """
+    labels = LabelCache(db)
+    request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
+    lot_name = labels.get("lots", award["lot"])
+    offer = next((item for item in ranking if item.provider == provider.get("enterprise_number")), None)
+    winner = next((item for item in ranking if item.provider == award.get("provider")), None)
+    subjects = {
+        "award": _("Award of the lot %(lot)s — briefing %(reference)s", lot=lot_name, reference=briefing["reference"]),
+        "regret": _("Your offer for the lot %(lot)s — briefing %(reference)s", lot=lot_name, reference=briefing["reference"]),
+        "no_award": _("Lot %(lot)s closed without award — briefing %(reference)s", lot=lot_name, reference=briefing["reference"]),
+    }
+    return {
+        "kind": kind,
+        "subject": subjects[kind],
+        "briefing": briefing,
+        "award": award,
+        "provider": provider,
+        "request_doc": request_doc,
+        "lot_name": lot_name,
+        "offer": offer,
+        "offers": len([item for item in ranking if item.rank is not None]) or len(ranking),
+        "winner_name": labels.get("providers", award["provider"]) if award.get("provider") else "",
+        "winner_total": winner.total if winner else None,
+        "centre": centre(current_language()),
+        "date": format_date(award["awarded_on"].date() if isinstance(award["awarded_on"], dt.datetime) else award["awarded_on"], "long"),
+        "language": current_language(),
+        "page_numbers": page_numbers(),
+        "css_string": css_string,
+        "money": money,
+        "number": format_decimal,
+    }
+
+
+def letter_pdf(db, briefing, award, provider, kind, ranking, language):
+    """A letter about one lot's decision as PDF, in `language`; returns (subject, PDF bytes)."""
+    with force_locale(language):
+        context = letter_context(db, briefing, award, provider, kind, ranking)
+    html = render_document("letter.html", language, lambda: letter_context(db, briefing, award, provider, kind, ranking), pdf=True)
+    return context["subject"], pdf_bytes(html)
+
+
+def letter_filename(briefing, lot, kind, provider):
+    """The name a letter is attached under: `BRF-2026-0007-L2-award-0123456749.pdf`."""
+    return f"{briefing['reference']}-{lot}-{kind.replace('_', '-')}-{provider}.pdf"

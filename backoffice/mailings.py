@@ -1,4 +1,4 @@
-"""What the centre e-mails on each action: the briefing to every invited provider (and, next, the award letters).
+"""What the centre e-mails on each action: the briefing to every invited provider, the letters on each lot's decision.
 
 Each message is queued in the outbox under the key of its action, in the provider's
 language, then sent at once when a mail server is configured (`backoffice.outbox`).
@@ -6,7 +6,7 @@ language, then sent at once when a mail server is configured (`backoffice.outbox
 from flask import render_template
 from flask_babel import force_locale
 
-from backoffice import documents, outbox
+from backoffice import awards, documents, outbox
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import LabelCache
@@ -58,6 +58,48 @@ def briefing_sent(db, briefing):
         outbox.queue(
             db, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
             [(documents.briefing_filename(briefing), "application/pdf", pdf)],
+        )
+        keys.append(key)
+    outbox.send_pending(db, keys)
+    return keys
+
+
+def letter_key(briefing, lot, provider):
+    """The outbox key of the letter on one lot's decision to one provider: sent once per lot and provider."""
+    return f"lot-decision:{briefing['reference']}:{lot}:{provider}"
+
+
+def lot_decided(db, briefing, lot):
+    """E-mail the letters on a lot's decision: the award letter to the chosen provider, a letter to every other tenderer.
+
+    Each letter is a PDF in the provider's language, with its score and rank; a lot closed
+    without award tells every tenderer why. Returns the outbox keys of the new messages.
+    """
+    from backoffice import workflow  # the workflow calls this module: imported here, not at load time
+
+    award = awards.by_lot(briefing).get(lot)
+    if award is None:
+        return []
+    ranks = workflow.cascade_ranks(db, lot) if briefing.get("award_route") == "cascade" else None
+    ranking = awards.ranking(briefing, lot, ranks)
+    recipients = [(offer.provider, "award" if offer.provider == award.get("provider") else "regret") for offer in ranking]
+    if award.get("outcome") != "awarded":
+        recipients = [(provider, "no_award") for provider, _kind in recipients]
+    elif award.get("provider") not in {offer.provider for offer in ranking}:
+        recipients.insert(0, (award["provider"], "award"))
+    keys = []
+    for number, kind in recipients:
+        key = letter_key(briefing, lot, number)
+        if db[outbox.COLLECTION].find_one({"key": key}) is not None:
+            continue
+        provider = db["providers"].find_one({"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+        language = provider_language(provider, briefing.get("language", "fr"))
+        subject, pdf = documents.letter_pdf(db, briefing, award, provider, kind, ranking, language)
+        with force_locale(language):
+            body = render_template("mail/lot_decision.txt", subject=subject, kind=kind, centre=documents.centre(language))
+        outbox.queue(
+            db, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
+            [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
         )
         keys.append(key)
     outbox.send_pending(db, keys)

@@ -354,11 +354,14 @@ def _decide(db, briefing, data, entry, actor, version):
     """Add a lot's decision; when every lot is decided, the briefing is awarded (or cancelled if nothing was)."""
     data["awards"] = data.get("awards", []) + [entry]
     if not awards.fully_decided(briefing, data["awards"]):
-        return save(db, "briefings", briefing, data, actor, version)
-    if any(item["outcome"] == "awarded" for item in data["awards"]):
-        return move(db, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""), version=version,
-                    changes=data, action=True)
-    return move(db, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version, changes=data)
+        saved = save(db, "briefings", briefing, data, actor, version)
+    elif any(item["outcome"] == "awarded" for item in data["awards"]):
+        saved = move(db, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""), version=version,
+                     changes=data, action=True)
+    else:
+        saved = move(db, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version, changes=data)
+    mailings.lot_decided(db, saved, entry["lot"])  # e-mail: the letters on this lot's decision, through the outbox
+    return saved
 
 
 def _check_cascade(db, briefing, provider, lot):
