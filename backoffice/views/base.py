@@ -55,7 +55,7 @@ class HiddenFields(rules.BaseRule):
 WRITE_VIEWS = {
     "create_view", "edit_view", "delete_view", "action_view", "ajax_update",
     "move_view", "create_briefing_view", "eligibility_view", "invite_view", "respond_view", "award_view",
-    "upload_file_view", "delete_file_view",
+    "close_lot_view", "upload_file_view", "delete_file_view",
 }
 
 
