@@ -25,6 +25,7 @@ ACTIONS = {
     "sign_out": _l("Signed out"),
     "export": _l("Exported"),
     "password": _l("Password set"),
+    "restore": _l("Restored from a backup"),
     "file_upload": _l("File added"),
     "file_download": _l("File downloaded"),
     "file_delete": _l("File deleted"),

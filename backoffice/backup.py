@@ -21,8 +21,11 @@ import tempfile
 
 from bson import json_util
 
+from backoffice import audit, records
 from backoffice import db as database
 from backoffice.clock import now
+from backoffice.references import DatabaseReferences
+from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 FORMAT = "backoffice-backup"
 VERSION = 1
@@ -73,8 +76,8 @@ def _write_files(stream, blobs):
 
 
 def collection_names(db):
-    """The app's collections (MongoDB's own `system.` ones aside), in name order."""
-    return sorted(name for name in db.list_collection_names() if not name.startswith("system."))
+    """The app's collections (MongoDB's own `system.` ones and a restore's staging aside), in name order."""
+    return sorted(name for name in db.list_collection_names() if not name.startswith(("system.", STAGING)))
 
 
 def read(path):
@@ -111,23 +114,121 @@ def _read(path):
     return collections, contents
 
 
-def restore(db, path, blobs=None):
+def restore(db, path, blobs=None, actor="cli"):
     """Replace every collection of `db` (and the contents of the folder `blobs`) by those of the backup at `path`.
 
-    Nothing is changed unless the whole file reads as a backup of this app. Returns {collection: documents}.
+    Nothing is changed unless the whole file is right: a backup of this app, of known
+    collections only, every record valid through its schema and no unique key taken
+    twice. The documents are first written to staging collections beside the live ones
+    and checked there (references included), then swapped in; the restore is recorded
+    in the audit trail. Returns {collection: documents}.
     """
     collections, contents = _read(path)
-    for name in collection_names(db):
-        db[name].drop()
-    counts = {}
-    for name, docs in collections.items():
-        for start in range(0, len(docs), BATCH):
-            db[name].insert_many(docs[start:start + BATCH])
-        counts[name] = len(docs)
+    unknown = sorted(set(collections) - known_collections())
+    if unknown:
+        raise NotABackup(f"{path} holds collections this app does not have: {', '.join(unknown)}.")
+    _drop_staging(db)
+    try:
+        problems = _stage(db, collections)
+        problems += _check(db, collections)
+    except BaseException:
+        _drop_staging(db)
+        raise
+    if problems:
+        _drop_staging(db)
+        shown = "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
+        raise NotABackup(f"{path} cannot be restored: {shown}.")
+    _swap(db, collections)
     database.create_indexes(db)
     if blobs is not None:
         for digest, data in contents.items():
             blobs.put(digest, data)
         for digest in set(blobs.digests()) - set(contents):
             blobs.delete(digest)
+    counts = {name: len(docs) for name, docs in collections.items()}
+    audit.record(db, "restore", actor, details={"file": os.path.basename(path), "counts": counts})
     return counts
+
+
+# Restored documents are first written beside the live collections, under this prefix.
+STAGING = "restore_staging_"
+# Collections of the app that no schema describes (GridFS keeps file contents in `blobs.*`).
+SYSTEM_COLLECTIONS = {"audit", "counters", "login_throttle", "login_failures", "outbox", "attachments", "blobs.files", "blobs.chunks"}
+
+
+def known_collections():
+    """Every collection name a backup of this app may hold."""
+    return set(SCHEMAS) | set(database.INDEXES) | SYSTEM_COLLECTIONS
+
+
+class StagedDatabase:
+    """The staging collections seen under their live names, for the schemas' reference checks."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __getitem__(self, name):
+        return self.db[STAGING + name]
+
+
+def _stage(db, collections):
+    """Write the backup's documents to the staging collections; the problems found (a duplicate _id)."""
+    problems = []
+    for name, docs in collections.items():
+        ids = [doc["_id"] for doc in docs]
+        if len(set(map(repr, ids))) != len(ids):
+            problems.append(f"{name}: two documents share an _id")
+            continue
+        for start in range(0, len(docs), BATCH):
+            db[STAGING + name].insert_many(docs[start:start + BATCH])
+    return problems
+
+
+def _check(db, collections):
+    """Every record through its schema, against the staged records (unique keys, references); the problems found."""
+    problems = []
+    staged = StagedDatabase(db)
+    refs = DatabaseReferences(staged)
+    for name, docs in collections.items():
+        schema = SCHEMAS.get(name)
+        if schema is None:
+            continue
+        for field in (schema.natural_key, *schema.unique_fields):
+            values = [doc.get(field) for doc in docs if doc.get(field) is not None]
+            for value in sorted({value for value in values if values.count(value) > 1}, key=str):
+                problems.append(f"{name}: {field} {value} is taken by more than one record")
+        for doc in docs:
+            try:
+                records.validate(name, records.editable_data(name, doc), previous=doc, refs=refs, db=staged, today_rules=False)
+            except records.SaveRefused as refused:
+                fields = ", ".join(f"{field} ({' '.join(map(str, messages)) if isinstance(messages, list) else messages})"
+                                   for field, messages in refused.errors.items())
+                problems.append(f"{name} {doc.get(schema.natural_key) or doc['_id']}: {fields}")
+    return problems
+
+
+def _swap(db, collections):
+    """Put the staged collections in place of the live ones; drop the app's collections the backup does not have."""
+    for name in collection_names(db):
+        if not name.startswith(STAGING) and name not in collections:
+            db[name].drop()
+    for name in collections:
+        staging = db[STAGING + name]
+        if hasattr(staging, "rename") and database.renames_collections(db):
+            # One step per collection on MongoDB: readers see the old or the new collection, never half of one.
+            if collections[name]:
+                staging.rename(name, dropTarget=True)
+            else:
+                db[name].drop()
+        else:
+            docs = list(staging.find({}))
+            db[name].drop()
+            for start in range(0, len(docs), BATCH):
+                db[name].insert_many(docs[start:start + BATCH])
+    _drop_staging(db)
+
+
+def _drop_staging(db):
+    for name in db.list_collection_names():
+        if name.startswith(STAGING):
+            db[name].drop()

@@ -180,6 +180,11 @@ class PendingIndexes:
             self.lock.release()
 
 
+def renames_collections(db):
+    """True when the engine renames a collection in one step (MongoDB, mongomock; not the embedded store)."""
+    return not type(db).__module__.startswith("tinymongo")
+
+
 def ping(app=None):
     """True when the database answers."""
     try:

@@ -55,6 +55,10 @@ def test_a_backup_restored_into_a_fresh_store_gives_back_every_document(app, dem
     assert restored.exit_code == 0, restored.output
     before, after = everything(demo), everything(db.get_db(other))
     assert {name for name, docs in before.items() if docs} <= set(after)
+    # The restore itself is recorded in the restored audit trail, after what the backup held.
+    restores = [entry for entry in after.get("audit", []) if entry["action"] == "restore"]
+    assert [(entry["actor"], entry["details"]["file"]) for entry in restores] == [("cli", "backup.json")]
+    after["audit"] = [entry for entry in after["audit"] if entry["action"] != "restore"]
     for name, docs in before.items():
         assert after.get(name, []) == docs, f"{name} differs after the round trip"
     seeded = json.loads(Path(other.config["SEEDS_DIR"], "requests.json").read_text(encoding="utf-8"))
