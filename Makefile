@@ -78,8 +78,12 @@ test: install translations browser pdf-libs spreadsheet node_modules/axe-core/ax
 # requests (several minutes; BENCH_ARGS="--sizes 1000,10000" for a quicker run). docs/performance.md
 # explains the figures. `make load`: 50 clients for 30 s against gunicorn on loopback.
 BENCH_ARGS ?=
+# Then the exports: CSV (ours and stock Flask-Admin's) and XLSX, rows/s and memory growth at 10,000 and
+# 100,000 requests (EXPORT_BENCH_ARGS="--sizes 10000" for a quicker run).
+EXPORT_BENCH_ARGS ?=
 bench: install translations
 	$(PY) bench/pages.py $(BENCH_ARGS)
+	$(PY) bench/export_bench.py $(EXPORT_BENCH_ARGS)
 
 load: install translations
 	$(PY) bench/load.py

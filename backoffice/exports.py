@@ -1,6 +1,7 @@
 """CSV exports that Excel opens right in Belgium: pure generation, plus a thin streaming response.
 
-Rows are read from the database in bounded batches (by `_id`), so memory does not grow
+Rows are read from the database in bounded batches (by `_id`, or page by page in the
+list's sort), so memory does not grow
 with the number of rows even on an engine that buffers a whole result; values are
 written as a person reads them, and text cells that a spreadsheet would run as a
 formula are neutralised.
@@ -33,7 +34,11 @@ class Line:
 
 
 def export_fields(collection):
-    """The exported columns of a collection as (dotted path, schema field), as its schema declares."""
+    """The exported columns of a collection as (dotted path, schema field), as its schema declares.
+
+    A path into a list of sub-documents (`lots.rank`) names the field of its items: such
+    columns give one line per item (`list_path`).
+    """
     schema = ALL_SCHEMAS[collection]()
     flat = {}
     for path in ALL_SCHEMAS[collection].export_columns:
@@ -41,9 +46,73 @@ def export_fields(collection):
         field = None
         for part in path.split("."):
             field = node.fields[part]
-            node = getattr(field, "schema", None)
+            node = field.inner.schema if isinstance(field, sf.NestedList) else getattr(field, "schema", None)
         flat[path] = field
     return flat
+
+
+def list_path(collection):
+    """The list of sub-documents whose items each get their own line (a provider's lots), or None."""
+    schema = ALL_SCHEMAS[collection]()
+    for path in ALL_SCHEMAS[collection].export_columns:
+        first = path.split(".")[0]
+        if "." in path and isinstance(schema.fields[first], sf.NestedList):
+            return first
+    return None
+
+
+def export_lines(collection, query, sort=None, size=BATCH):
+    """Batches of (document, item) to export, in the list's order; `item` is the sub-document of a per-item line.
+
+    The names the lines show are loaded once per batch into the returned LabelCache.
+    """
+    name = collection.name
+    labels = LabelCache(collection.database)
+    columns = export_fields(name)
+    per_item = list_path(name)
+    schema_fields = ALL_SCHEMAS[name]().fields
+    # The whole list field, so the names its items refer to are loaded with the batch.
+    prefetch = {path: field for path, field in columns.items() if not per_item or not path.startswith(per_item + ".")}
+    if per_item:
+        prefetch[per_item] = schema_fields[per_item]
+
+    def lines():
+        for page in sorted_batches(collection, query, sort, size):
+            labels.prefetch_documents(page, prefetch)
+            if per_item:
+                yield [(doc, item) for doc in page for item in (doc.get(per_item) or [None])]
+            else:
+                yield [(doc, None) for doc in page]
+
+    return labels, lines()
+
+
+def sorted_batches(collection, query, sort=None, size=BATCH):
+    """Every match of `query`, `size` at a time: in `_id` order, or in the list's `sort` (pymongo pairs).
+
+    A sorted export reads page after page as the list does (its sort ends with a unique
+    field or `_id`, so pages never overlap): memory stays bounded on every engine.
+    """
+    if not sort or list(sort) == [("_id", 1)]:
+        yield from batches(collection, query, size)
+        return
+    skip = 0
+    while True:
+        _count, page = database.list_page(collection, query, sort, skip, size)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        skip += size
+
+
+def cell_getter(path, per_item):
+    """The value of one column for a line (document, item)."""
+    if per_item and path.startswith(per_item + "."):
+        rest = path[len(per_item) + 1:]
+        return lambda doc, item: value_at(item, rest) if item else None
+    value_of = getter(path)
+    return lambda doc, item: value_of(doc)
 
 
 def header(field, path):
@@ -86,18 +155,20 @@ def batches(collection, query, size=BATCH):
     return database.batches(collection, query, size)
 
 
-def generate_csv(collection, query, delimiter=";", language=None):
+def generate_csv(collection, query, delimiter=";", language=None, sort=None):
     """Yield the CSV text of every matching record, header first, a batch of lines at a time."""
     name = collection.name
     columns = export_fields(name)
+    per_item = list_path(name)
     language = language or current_language()
-    labels = LabelCache(collection.database)
     writer = csv.writer(Line(), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield BOM + writer.writerow([header(field, path) for path, field in columns.items()])
-    cells = [(getter(path), column_cell(field, labels, language)) for path, field in columns.items()]
-    for page in batches(collection, query):
-        labels.prefetch_documents(page, columns)
-        yield "".join(writer.writerow([to_cell(value_of(doc)) for value_of, to_cell in cells]) for doc in page)
+    labels, batches_of_lines = export_lines(collection, query, sort)
+    cells = [(cell_getter(path, per_item), column_cell(field, labels, language)) for path, field in columns.items()]
+    for page in batches_of_lines:
+        yield "".join(
+            writer.writerow([to_cell(value_of(doc, item)) for value_of, to_cell in cells]) for doc, item in page
+        )
 
 
 def getter(path):
@@ -211,10 +282,10 @@ def report_file_name(report, period, language=None, extension="csv"):
     return f"{REPORT_FILE_NAMES[report][language]}-{period}.{extension}"
 
 
-def csv_response(collection, query, delimiter=";"):
+def csv_response(collection, query, delimiter=";", sort=None):
     """A streamed download of the export."""
     return Response(
-        stream_with_context(generate_csv(collection, query, delimiter)),
+        stream_with_context(generate_csv(collection, query, delimiter, sort=sort)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{file_name(collection.name)}"',

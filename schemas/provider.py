@@ -22,9 +22,10 @@ class ProviderSchema(CollectionSchema):
     natural_key = "enterprise_number"
     unique_fields = ("enterprise_number",)
     search_fields = ("name", "enterprise_number", "address.city", "contact.name", "contact.email")
+    # One line per provider and lot, the cascade rank in its own column, so a spreadsheet filters on them.
     export_columns = (
         "name", "enterprise_number", "address.street", "address.postcode", "address.city", "website",
-        "contact.name", "contact.email", "contact.phone", "languages", "lots", "status", "updated_at",
+        "contact.name", "contact.email", "contact.phone", "languages", "lots.lot", "lots.rank", "status", "updated_at",
     )
 
     name = Text(_l("Name"), required=True)

@@ -616,3 +616,38 @@ def test_anonymous_is_sent_to_sign_in(anonymous):
 
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+# Workbooks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
+def test_each_report_downloads_as_a_workbook_with_typed_cells_and_a_total_row(manager, report):
+    import openpyxl
+
+    response = manager.get(f"/admin/reports/{report}.xlsx?from=2024-01-01&to=2026-12-31&year=2025")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    in_csv = csv_report(download(manager, "en", report, **{"from": "2024-01-01", "to": "2026-12-31", "year": 2025}).data)
+
+    rows = [[cell for cell in row] for row in sheet.iter_rows()]
+    header, body = [cell.value for cell in rows[0]], rows[1:1 + len(in_csv["rows"])]
+    assert header == in_csv["header"]
+    assert [row[0].value for row in body] == [line[0] for line in in_csv["rows"]]
+    total = rows[1 + len(in_csv["rows"])]
+    assert total[0].value == "Total" and total[0].font.bold
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}{1 + len(body)}"
+    assert sheet.freeze_panes == "A2"
+    for index, cell in enumerate(total[1:], start=1):
+        if cell.value is None:
+            continue
+        assert cell.data_type == "n"
+        assert cell.value == pytest.approx(sum(row[index].value or 0 for row in body)), (report, header[index])
+    money = {"providers": 5, "ceilings": 1}.get(report)
+    if money is not None:
+        assert "€" in body[0][money].number_format and body[0][money].data_type == "n"
+    about = dict((row[0].value, row[1].value) for row in book.worksheets[1].iter_rows())
+    assert about["Period"] == in_csv["title"][1]
+    assert about["Exported by"] == "manager@perspective.example"

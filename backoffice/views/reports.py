@@ -1,4 +1,4 @@
-"""The managers' reports page: tables on screen, the same tables as CSV and XLSX."""
+"""The managers' reports page: tables on screen, the same tables as CSV and XLSX files."""
 import datetime as dt
 
 from flask import Response, abort, redirect, request, url_for
@@ -6,7 +6,7 @@ from flask_admin import BaseView, expose
 from flask_babel import format_decimal
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
-from backoffice import audit, exports, records, reports
+from backoffice import audit, exports, records, reports, workbooks
 from backoffice.auth import READERS, allowed, current_actor, require
 from backoffice.db import get_db
 from backoffice.formatting import money
@@ -133,14 +133,18 @@ class ReportsView(BaseView):
     @expose("/<report>.<kind>")
     def download(self, report, kind):
         """One report as a file (CSV for any spreadsheet, `?sep=,` for commas; XLSX a workbook)."""
-        if report not in REPORTS or kind not in ("csv",):
+        if report not in REPORTS or kind not in ("csv", "xlsx"):
             abort(404)
         values, errors = report_arguments(request.args)
         if set(ARGUMENTS[report]) & set(errors):
             # The page shows each message by its field; a file would only hide the mistake.
             return redirect(with_query(url_for(".index"), request.args))
         table = build_table(report, values)
-        audit.record(get_db(), "export", current_actor(), details={"report": report, "args": audited_arguments(request.args)})
+        audit.record(get_db(), "export", current_actor(), details={"report": report, "format": kind, "args": audited_arguments(request.args)})
+        if kind == "xlsx":
+            info = workbooks.export_info(table.title, [(_("Period"), table.period)], current_actor())
+            name = exports.report_file_name(report, period_slug(report, values), extension="xlsx")
+            return workbooks.xlsx_response(lambda target: workbooks.write_table(target, table, info, TITLES[report]), name)
         delimiter = "," if request.args.get("sep") == "," else ";"
         return Response(
             exports.table_csv(table, delimiter=delimiter),
