@@ -20,6 +20,10 @@ from backoffice.views.requests import RequestView
 from backoffice.views.users import UserView
 
 
+# The view of each collection that has a list, for the command line's exports and imports.
+COLLECTION_VIEWS = {"requests": RequestView, "briefings": BriefingView, "providers": ProviderView, "lots": LotView}
+
+
 class HomeView(AdminIndexView):
     """The dashboard: requests by status, lot and municipality; what needs attention; lots against ceilings."""
 

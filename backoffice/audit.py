@@ -24,6 +24,7 @@ ACTIONS = {
     "sign_in_failed": _l("Failed sign-in"),
     "sign_out": _l("Signed out"),
     "export": _l("Exported"),
+    "import": _l("Imported"),
     "password": _l("Password set"),
     "restore": _l("Restored from a backup"),
     "file_upload": _l("File added"),

@@ -1,13 +1,16 @@
 """Command-line commands: thin wrappers over the operations modules."""
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, backup, exports, files, migrations, outbox, records, seeding, users
+from backoffice import audit, backup, exports, files, imports, migrations, outbox, records, seeding, users
+from backoffice.admin import COLLECTION_VIEWS
 from backoffice.db import get_db
+from backoffice.views.base import default_list_sort
 from backoffice.i18n import LANGUAGES
 from backoffice.store.commands import store_group
 from schemas.user import ROLES
@@ -135,7 +138,7 @@ def list_users_command():
 @click.option("--sep", type=click.Choice([";", ","]), default=";", show_default=True, help="Column separator.")
 @with_appcontext
 def export_command(collection, lang, out, filters, sep):
-    """Write the same CSV as the admin's export, e.g. `export requests --filter status=received`."""
+    """Write the same CSV as the admin's export (in the list's order), e.g. `export requests --filter status=received`."""
     query = {}
     for item in filters:
         field, _sep, value = item.partition("=")
@@ -143,14 +146,52 @@ def export_command(collection, lang, out, filters, sep):
             raise click.BadParameter(f"{item!r}: use FIELD=VALUE with an exported field", param_hint="--filter")
         query[field] = value  # a plain string: never a query operator
     g.cli_language = lang
+    sort = default_list_sort(COLLECTION_VIEWS[collection])
     stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
     try:
-        for chunk in exports.generate_csv(get_db()[collection], query, sep, language=lang):
+        for chunk in exports.generate_csv(get_db()[collection], query, sep, language=lang, sort=sort):
             stream.write(chunk)
     finally:
         if out:
             stream.close()
     audit.record(get_db(), "export", "cli", collection, details={"filters": list(filters)})
+
+
+@click.command("import")
+@click.argument("collection", type=click.Choice(imports.COLLECTIONS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="fr", show_default=True, help="Language of the messages.")
+@with_appcontext
+def import_command(collection, file, dry_run, lang):
+    """Load a CSV or XLSX file (the export's own columns) into COLLECTION: all its records or none."""
+    g.cli_language = lang
+    name = Path(file).name
+    try:
+        result = imports.preview(collection, name, Path(file).read_bytes())
+    except imports.ImportRefused as refused:
+        raise click.ClickException(f"{refused} Nothing was imported.") from None
+    for line in result.records:
+        lines = ", ".join(map(str, line.lines))
+        if line.status == "error":
+            for number, column, message in line.errors:
+                click.echo(f"line {number}" + (f", {column}" if column else "") + f": {message}", err=True)
+        elif line.status == "changed":
+            click.echo(f"line {lines}: {line.key} changed: " + "; ".join(line.changes))
+        elif line.status == "new":
+            click.echo(f"line {lines}: {line.key or '(new)'} new")
+    counts = result.counts
+    summary = f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, {counts['error']} refused"
+    if counts["error"]:
+        raise click.ClickException(f"{summary}: nothing was imported; correct the refused lines first.")
+    if dry_run:
+        click.echo(f"{summary} (dry run: nothing was written).")
+        return
+    try:
+        imports.apply(result, "cli")
+    except imports.ImportRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"{summary}: imported.")
 
 
 DEMO_PASSWORD = "demo-participation"
@@ -243,6 +284,7 @@ def init_app(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_accounts_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(users_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -45,7 +45,7 @@ def add_headers(response):
 
 
 # The views that take a file: their body may reach MAX_UPLOAD_LENGTH instead of MAX_CONTENT_LENGTH.
-UPLOAD_VIEWS = {"upload_file_view"}
+UPLOAD_VIEWS = {"upload_file_view", "import_view"}
 
 
 def allow_uploads():

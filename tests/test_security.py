@@ -88,6 +88,13 @@ def _expected(role, endpoint, method):
         if view == "audit" and func == "index_view":
             return 200
         return "allowed"
+    # Imports write: managers are refused; only providers, requests and lots have them.
+    if func in ("import_view", "import_confirm_view"):
+        if role == "manager":
+            return 403
+        if view not in ("providers", "requests", "lots"):
+            return 404
+        return 200 if method == "GET" else "allowed"
     # Every POST to a collection view changes data (workflow actions too); so do the create and edit forms.
     if method == "POST" or func in WRITE_FUNCS:
         if role == "manager":

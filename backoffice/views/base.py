@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, flash, g, get_flashed_messages, request
+from flask import abort, current_app, flash, g, get_flashed_messages, redirect, request
+from flask_babel import format_decimal
 from flask_login import current_user
 from flask_admin import babel as admin_babel
 from flask_admin import expose
@@ -21,14 +22,14 @@ from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup, escape
 from wtforms import HiddenField
 
-from backoffice import audit, exports, records, search
+from backoffice import audit, exports, imports, records, search, workbooks
 from backoffice.admin_strings import bulk_delete_message
 from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, _l, admin_gettext, current_language
-from backoffice.paths import value_at
+from backoffice.paths import flat_fields, value_at
 from backoffice.references import label_cache
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
@@ -56,6 +57,7 @@ WRITE_VIEWS = {
     "create_view", "edit_view", "delete_view", "action_view", "ajax_update",
     "move_view", "create_briefing_view", "eligibility_view", "invite_view", "respond_view", "award_view",
     "close_lot_view", "upload_file_view", "delete_file_view",
+    "import_view", "import_confirm_view",
 }
 
 
@@ -67,9 +69,11 @@ class CollectionView(BoundedListArguments, ModelView):
     write_roles = WRITERS
     allow_create = True
     allow_delete = True
+    # Lists that load records from a CSV or XLSX file with a preview (backoffice.imports).
+    allow_import = False
     details_template = "admin/record_details.html"
     can_export = True
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
     # Fields shown read-only when editing (natural keys), and left out of the create form.
     edit_readonly = ()
     create_excluded = ()
@@ -117,6 +121,11 @@ class CollectionView(BoundedListArguments, ModelView):
     @property
     def can_edit(self):
         return allowed(self.write_roles)
+
+    @property
+    def can_import(self):
+        """Whether the user may load this list from a file: the list offers it and the user may write."""
+        return self.allow_import and allowed(self.write_roles)
 
     @property
     def can_delete(self):
@@ -362,11 +371,7 @@ class CollectionView(BoundedListArguments, ModelView):
             order = [(sort_column, sort_desc)]
         else:
             order = self._get_default_order() or []
-        sort = [(column, pymongo.DESCENDING if desc else pymongo.ASCENDING) for column, desc in order]
-        if sort and sort[-1][0] in self.schema.unique_fields:
-            return sort  # no two records share the value, and the field's own index serves the sort
-        # _id last keeps pages stable when many records share a value (the sort's index ends with it too).
-        return sort + [("_id", sort[0][1] if sort else pymongo.ASCENDING)]
+        return list_sort(self.schema, order)
 
     def _list_projection(self):
         columns = self.column_list or self.scaffold_list_columns()
@@ -377,20 +382,100 @@ class CollectionView(BoundedListArguments, ModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
-        """The list's records, with its current search and filters, as a streamed CSV (`?sep=,` for commas)."""
-        if export_type != "csv":
+        """The list's records, with its current search, filters and sort, as a streamed CSV (`?sep=,`) or a workbook."""
+        if export_type not in ("csv", "xlsx"):
             abort(404)
         view_args = self._get_list_extra_args()
         query = self._query(view_args.search, view_args.filters)
-        delimiter = "," if request.args.get("sep") == "," else ";"
+        sort_column = self._get_column_by_idx(view_args.sort)
+        sort = self._sort(sort_column[0] if sort_column else None, view_args.sort_desc)
         audit.record(
             self.coll.database,
             "export",
             current_actor(),
             self.schema.collection,
-            details={"search": view_args.search or "", "filters": [str(value) for _i, _n, value in view_args.filters or []]},
+            details={
+                "format": export_type,
+                "search": view_args.search or "",
+                "filters": [str(value) for _i, _n, value in view_args.filters or []],
+            },
         )
-        return exports.csv_response(self.coll, query, delimiter)
+        if export_type == "xlsx":
+            info = workbooks.export_info(str(self.name), self._export_details(view_args, sort_column), current_actor())
+            name = exports.file_name(self.schema.collection, extension="xlsx")
+            return workbooks.xlsx_response(
+                lambda target: workbooks.write_list(target, self.coll, query, sort, info, str(self.name)), name
+            )
+        delimiter = "," if request.args.get("sep") == "," else ";"
+        return exports.csv_response(self.coll, query, delimiter, sort=sort)
+
+    # Imports ------------------------------------------------------------
+
+    @expose("/import/", methods=("GET", "POST"))
+    def import_view(self):
+        """Upload a CSV or XLSX file and see, record by record, what importing it would do."""
+        if not self.can_import:
+            abort(404)
+        if request.method == "GET":
+            return self.render("admin/import.html", preview=None, problem=None, token=None, limits=self._import_limits())
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            return self.render("admin/import.html", preview=None, problem=_("Choose a file to import."), token=None,
+                               limits=self._import_limits())
+        # One byte more than allowed is enough to refuse a file that is too large.
+        with upload.stream:
+            content = upload.stream.read(imports.MAX_BYTES + 1)
+        file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+        try:
+            result = imports.preview(self.schema.collection, file_name, content, db=self.coll.database)
+        except imports.ImportRefused as refused:
+            return self.render("admin/import.html", preview=None, problem=str(refused), token=None,
+                               limits=self._import_limits())
+        token = imports.keep(current_app, self.schema.collection, file_name, content, current_actor()) if result.importable else None
+        return self.render("admin/import.html", preview=result, problem=None, token=token, limits=self._import_limits())
+
+    @expose("/import/confirm/", methods=("POST",))
+    def import_confirm_view(self):
+        """Import the previewed file: every record or none."""
+        if not self.can_import:
+            abort(404)
+        token = request.form.get("token")
+        kept = imports.take(current_app, token, self.schema.collection, current_actor())
+        if kept is None:
+            flash(_("This import is no longer waiting for confirmation; upload the file again."), "error")
+            return redirect(self.get_url(".import_view"))
+        file_name, content = kept
+        try:
+            # Checked again as the records stand now: someone may have changed one since the preview.
+            result = imports.preview(self.schema.collection, file_name, content, db=self.coll.database)
+            counts = imports.apply(result, current_actor(), db=self.coll.database)
+        except imports.ImportRefused as refused:
+            flash(str(refused), "error")
+            return redirect(self.get_url(".import_view"))
+        imports.forget(current_app, token)
+        flash(_("%(file)s imported: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+                file=file_name, new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"]), "success")
+        return redirect(self.get_url(".index_view"))
+
+    def _import_limits(self):
+        return {"bytes": "5 MB", "lines": format_decimal(imports.MAX_LINES)}
+
+    def _export_details(self, view_args, sort_column):
+        """The list's search, filters and sort as a person reads them, for the workbook's second sheet."""
+        filters = []
+        for index, _name, value in view_args.filters or []:
+            flt = self._filters[index]
+            options = dict((str(key), str(label)) for key, label in (flt.get_options(self) or []))
+            filters.append(f"{flt.name} {flt.operation()} {options.get(str(value), value)}")
+        order = ""
+        if sort_column:
+            direction = _("descending") if view_args.sort_desc else _("ascending")
+            order = f"{sort_column[1]} ({direction})"
+        return [
+            (_("Search"), view_args.search or ""),
+            (_("Filters applied"), "; ".join(filters)),
+            (_("Sorted by"), order),
+        ]
 
     def _get_filter_groups(self):
         """Filter choices built for each page, so they follow the database and the language."""
@@ -425,6 +510,21 @@ class CollectionView(BoundedListArguments, ModelView):
         return value_at(model, name)
 
 
+def list_sort(schema, order):
+    """A list's order [(column, descending?)] as a pymongo sort that gives stable pages."""
+    sort = [(column, pymongo.DESCENDING if desc else pymongo.ASCENDING) for column, desc in order]
+    if sort and sort[-1][0] in schema.unique_fields:
+        return sort  # no two records share the value, and the field's own index serves the sort
+    # _id last keeps pages stable when many records share a value (the sort's index ends with it too).
+    return sort + [("_id", sort[0][1] if sort else pymongo.ASCENDING)]
+
+
+def default_list_sort(view_class):
+    """The order a collection's list shows when nobody chose one (exports from the command line follow it)."""
+    order = view_class.column_default_sort
+    return list_sort(view_class.schema, [order] if isinstance(order, tuple) else [])
+
+
 def _formatter(path, field):
     """A list/details formatter showing the value at `path` as a person reads it."""
 
@@ -442,15 +542,5 @@ def _formatter(path, field):
     return show
 
 
-def _flatten_fields(schema, prefix=""):
-    """Every loadable field by dotted path: `contact.email`, and `lots` for lists of sub-documents."""
-    flat = {}
-    for name, field in schema.fields.items():
-        if field.dump_only:
-            continue
-        path = prefix + name
-        if isinstance(field, sf.Nested):
-            flat.update(_flatten_fields(field.schema, path + "."))
-        else:
-            flat[path] = field
-    return flat
+# Every loadable field by dotted path (moved to backoffice.paths; the name stays for bench/stock.py).
+_flatten_fields = flat_fields

@@ -9,6 +9,8 @@ from schemas.lot import LotSchema
 class LotView(CollectionView):
     """The lots of the framework agreement, by code."""
 
+    allow_import = True
+
     schema = LotSchema
     edit_readonly = ("code",)
     created_message = _l("Lot %(name)s created.")

@@ -9,6 +9,8 @@ from schemas.provider import ProviderSchema
 class ProviderView(CollectionView):
     """Providers, by name."""
 
+    allow_import = True
+
     schema = ProviderSchema
     edit_readonly = ("enterprise_number",)
     created_message = _l("Provider %(name)s created.")

@@ -17,6 +17,8 @@ from schemas.request import RequestSchema
 class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     """Requests, newest first, with their workflow: review, eligibility, briefing."""
 
+    allow_import = True
+
     schema = RequestSchema
     edit_readonly = ("reference",)
     created_message = _l("Request %(name)s created.")
