@@ -20,8 +20,12 @@ def test_the_embedded_store_lives_in_the_data_directory(tmp_path):
         assert store_app.get_store() is store and isinstance(store, SQLiteStore)
         assert store.ping()
         store.insert("lots", {"code": "L1"})
+    # Personal records: only the app's account may read the folder and every file of the store.
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    files = list((tmp_path / "data").iterdir())
+    assert {path.name for path in files} == {SQLITE_FILE, SQLITE_FILE + "-wal", SQLITE_FILE + "-shm"}
+    assert {path.name: path.stat().st_mode & 0o777 for path in files} == {path.name: 0o600 for path in files}
     store_app.close(app)
-    assert (tmp_path / "data" / SQLITE_FILE).is_file()
     again = _app(BACKOFFICE_DATA_DIR=str(tmp_path / "data"))
     assert store_app.init_app(again).count("lots") == 1
     store_app.close(again)

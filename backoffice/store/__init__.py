@@ -35,6 +35,7 @@ from typing import NamedTuple
 from bson import ObjectId
 
 from backoffice import search
+from backoffice.private_files import make_private, private_file
 from backoffice.store import query as q
 from backoffice.store.catalogue import CATALOGUE
 from backoffice.store.query import QueryRefused, prefixes  # noqa: F401  (part of the interface)
@@ -267,8 +268,10 @@ def connect(config):
         from backoffice.store.sqlite import SQLiteStore
 
         directory = config.get("BACKOFFICE_DATA_DIR") or "instance/data"
-        os.makedirs(directory, exist_ok=True)
-        return SQLiteStore(os.path.join(directory, SQLITE_FILE))
+        # Every personal record is in there: 0600 in a 0700 folder, the file created so before
+        # SQLite opens it (its -wal and -shm files take its mode).
+        make_private(directory)
+        return SQLiteStore(private_file(os.path.join(directory, SQLITE_FILE)))
     from backoffice.store.mongo import MongoStore
 
     if engine == "mongomock":
