@@ -129,6 +129,16 @@ def _insert_with_new_reference(collection, prefix, doc, actor, db):
     raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
 
 
+def reserve_reference(collection, db):
+    """The next free yearly reference of the collection (BRF-2026-0042), taken from its counter for a record about to be written."""
+    prefix, year = REFERENCE_PREFIXES[collection], now().year
+    for _attempt in range(50):
+        reference = f"{prefix}-{year}-{database.next_sequence(f'{collection}-{year}', db):04d}"
+        if db[collection].find_one({"reference": reference}, {"_id": 1}) is None:
+            return reference
+    raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
+
+
 def _duplicate_messages(collection):
     return {name: [str(_l("Another record already has this value."))] for name in SCHEMAS[collection].unique_fields}
 

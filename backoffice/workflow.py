@@ -6,29 +6,30 @@ records it. A refused action raises `Refused` with a message in the user's langu
 """
 import datetime as dt
 
-from backoffice import awards, mailings, records
+from backoffice import awards, guards, mailings, records
 from backoffice.clock import now
-from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import label_cache
-from schemas.choices import BRIEFING_STATUSES, REQUEST_STATUSES
-from schemas.workflow import ACTION_ONLY, FLOWS, NEEDS_COMMENT
+from schemas.workflow import NEEDS_COMMENT
 
-STATUS_LABELS = {"requests": REQUEST_STATUSES, "briefings": BRIEFING_STATUSES}
-# While a briefing is in one of these, providers can still be invited.
-INVITING = {"draft", "ready", "sent", "offers_received"}
+STATUS_LABELS = guards.STATUS_LABELS
+INVITING = guards.INVITING
+held_from = guards.held_from
 
 
 class Refused(Exception):
-    """The action is not allowed now; the message says why."""
+    """The action is not allowed now; the message says why (and `fix`, where to fix it)."""
 
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+        self.fix = getattr(message, "fix", None)
 
 
-def _label(collection, status):
-    return str(STATUS_LABELS[collection].get(status, status))
+def check(reason):
+    """Raise Refused with the guard's reason, if any."""
+    if reason is not None:
+        raise Refused(reason)
 
 
 def _today():
@@ -36,34 +37,15 @@ def _today():
     return dt.datetime(today.year, today.month, today.day)
 
 
-def moves(collection, doc):
-    """The statuses a person may move the record to with a plain button."""
-    status = doc.get("status")
-    allowed = [to for to in FLOWS[collection].get(status, ()) if to not in ACTION_ONLY[collection]]
-    if collection == "requests" and status == "on_hold":
-        before = held_from(doc)
-        if before:
-            allowed.insert(0, before)
-    return allowed
-
-
-def held_from(doc):
-    """The status a request had before it was put on hold."""
-    for entry in reversed(doc.get("status_history", [])):
-        if entry.get("to") == "on_hold":
-            return entry.get("from")
-    return None
+def moves(collection, doc, user=None, db=None):
+    """The statuses a person may move the record to with a plain button: those the move guard allows."""
+    return [to for to in guards.plain_moves(collection, doc) if guards.can_move(collection, doc, user, to, db) is None]
 
 
 def move(db, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
     """Move a record to status `to` (with optional other `changes`), or raise Refused saying why."""
     status = doc.get("status")
-    allowed = moves(collection, doc) + (list(ACTION_ONLY[collection] & set(FLOWS[collection].get(status, ()))) if action else [])
-    if to not in allowed:
-        raise Refused(
-            _("A record that is “%(current)s” cannot become “%(target)s”.",
-              current=_label(collection, status), target=_label(collection, to))
-        )
+    check(guards.can_move(collection, doc, None, to, db, action=action))
     comment = (comment or "").strip()
     refusal = records.comment_refusal(comment)
     if refusal:
@@ -103,24 +85,12 @@ def _messages(errors):
 
 
 def _guard(db, collection, doc, to, data, comment):
+    """What a move writes besides the status (the guard already allowed it)."""
     if collection == "requests" and to == "ineligible":
         data["eligibility"] = {"decision": "ineligible", "reason": comment}
-    if collection == "briefings" and to == "ready":
-        missing = [
-            label for name, label in (("budget_max", _("maximum budget")), ("offer_deadline", _("offer deadline")),
-                                      ("objectives", _("objectives")), ("deliverables", _("deliverables")))
-            if not data.get(name)
-        ]
-        if missing:
-            raise Refused(_("The briefing is not complete yet: %(missing)s.", missing=", ".join(missing)))
     if collection == "briefings" and to == "sent":
-        if not data.get("invitations"):
-            raise Refused(_("Invite at least one provider before sending the briefing."))
         for invitation in data["invitations"]:
             invitation.setdefault("sent_on", _today().date().isoformat())
-    if collection == "briefings" and to == "offers_received":
-        if not any(item.get("response") == "offer" for item in data.get("invitations", [])):
-            raise Refused(_("No offer has been recorded yet."))
 
 
 def follow_request(db, briefing, to, actor):
@@ -132,25 +102,33 @@ def follow_request(db, briefing, to, actor):
 
 
 def decide_eligibility(db, request, decision, reason, actor, version=None):
-    """Record whether the requester may use the purchasing centre; a refusal closes the request as ineligible."""
-    if request.get("status") not in ("received", "under_review"):
-        raise Refused(_("Eligibility is decided while the request is received or under review."))
-    if decision == "ineligible" and not (reason or "").strip():
+    """Record whether the requester may use the purchasing centre, and move the request accordingly.
+
+    Eligible: a received request goes under review (one under review stays there).
+    Not eligible: the request closes as ineligible. Either way the reason is kept.
+    """
+    check(guards.can_decide_eligibility(request, None))
+    reason = (reason or "").strip()
+    if decision not in ("eligible", "ineligible"):
+        raise Refused(_("Choose whether the request is eligible."))
+    if decision == "ineligible" and not reason:
         raise Refused(_("Say why the request is not eligible."))
     if decision == "ineligible":
-        return move(db, "requests", request, "ineligible", actor, comment=reason, version=version)
-    if decision != "eligible":
-        raise Refused(_("Choose whether the request is eligible."))
-    data = records.editable_data("requests", request) | {"eligibility": {"decision": "eligible", "reason": reason}}
-    return save(db, "requests", request, data, actor, version)
+        return move(db, "requests", request, "ineligible", actor, comment=reason, version=version, action=True)
+    eligibility = {"eligibility": {"decision": "eligible", "reason": reason}}
+    if request.get("status") == "received":
+        return move(db, "requests", request, "under_review", actor, comment=reason, version=version,
+                    changes=records.editable_data("requests", request) | eligibility)
+    return save(db, "requests", request, records.editable_data("requests", request) | eligibility, actor, version)
 
 
-def create_briefing(db, request, actor):
-    """A draft briefing prefilled from an eligible request under review; the request moves to `briefing`."""
-    if request.get("status") != "under_review":
-        raise Refused(_("A briefing is written for a request under review."))
-    if (request.get("eligibility") or {}).get("decision") != "eligible":
-        raise Refused(_("Only an eligible request goes on to a briefing: record the eligibility decision first."))
+def create_briefing(db, request, actor, version=None):
+    """A draft briefing prefilled from an eligible request under review; the request moves to `briefing`.
+
+    The request is moved first, on the version the user was shown: of several clicks (or
+    several people) on the same page, only one gets past that write, so one briefing is written.
+    """
+    check(guards.can_create_briefing(request, None))
     language = request["contact"].get("language", "fr")
     context = "\n\n".join(part for part in (request.get("project_title"), request.get("description")) if part)
     data = {
@@ -162,11 +140,26 @@ def create_briefing(db, request, actor):
     if request.get("estimated_budget") is not None:
         data["budget_max"] = records.editable_data("requests", request)["estimated_budget"]
     try:
-        briefing = records.create("briefings", data, actor, db=db)
+        records.validate("briefings", data, db=db)  # refuse before anything is written
+        reference = records.reserve_reference("briefings", db)
+        claimed = move(db, "requests", request, "briefing", actor, comment=reference, version=version, action=True)
+        try:
+            return records.create("briefings", data | {"reference": reference}, actor, db=db)
+        except records.SaveRefused:
+            # Nothing half-written: the request goes back to where it was.
+            records.update("requests", claimed, records.editable_data("requests", request), actor, claimed["version"],
+                           db=db, allow_managed=True, history={"at": now(), "by": actor, "from": "briefing",
+                                                               "to": request["status"], "comment": reference})
+            raise
     except records.SaveRefused as refused:
         raise Refused(" ".join(_messages(refused.errors))) from None
-    move(db, "requests", request, "briefing", actor, comment=briefing["reference"], action=True)
-    return briefing
+    except Refused:
+        existing = db["briefings"].find_one({"request": request["reference"]}, {"reference": 1}, sort=[("reference", -1)])
+        current = db["requests"].find_one({"_id": request["_id"]}, {"status": 1}) or {}
+        if existing is not None and current.get("status") == "briefing":
+            raise Refused(_("The briefing %(reference)s was already written for this request.",
+                            reference=existing["reference"])) from None
+        raise
 
 
 def year_counts(db, year=None):
@@ -224,8 +217,7 @@ def _rank(provider, lot):
 
 def invite(db, briefing, pairs, actor, version=None):
     """Invite providers (pairs of enterprise number and lot); once the briefing is out, they are sent today."""
-    if briefing.get("status") not in INVITING:
-        raise Refused(_("Providers can no longer be invited for this briefing."))
+    check(guards.can_invite(briefing, None))
     if not pairs:
         raise Refused(_("Choose at least one provider to invite."))
     active = {doc["enterprise_number"] for doc in db["providers"].find({"status": "active"}, {"enterprise_number": 1})}
@@ -248,6 +240,7 @@ def invite(db, briefing, pairs, actor, version=None):
 
 def record_response(db, briefing, index, response, amount, scores, actor, version=None):
     """Record a provider's answer: declined, or an offer with its amount and per-criterion scores (0 to 100)."""
+    check(guards.can_respond(briefing, None))
     data = records.editable_data("briefings", briefing)
     invitations = data.get("invitations", [])
     if not 0 <= index < len(invitations):
@@ -296,11 +289,7 @@ def award_lot(db, briefing, lot, provider, amount, reason, actor, version=None):
     The proposal is the best-ranked offer; another choice needs a written reason, kept with
     the award and in the audit trail. The briefing becomes `awarded` once every lot is decided.
     """
-    if briefing.get("status") != "offers_received":
-        raise Refused(_("A briefing is awarded once its offers are received."))
-    deadline = briefing.get("offer_deadline")
-    if deadline is None or now() < deadline:
-        raise Refused(_("The offer deadline is %(deadline)s; awards open after it.", deadline=moment(deadline)))
+    check(guards.can_award(briefing, None))
     _check_lot_open(db, briefing, lot)
     reason = (reason or "").strip()
     data = records.editable_data("briefings", briefing)
@@ -338,8 +327,7 @@ def award_lot(db, briefing, lot, provider, amount, reason, actor, version=None):
 
 def close_lot(db, briefing, lot, reason, actor, version=None):
     """Close one lot of the briefing without award, with the reason; the briefing follows once every lot is decided."""
-    if briefing.get("status") not in ("sent", "offers_received"):
-        raise Refused(_("A lot is closed without award once the briefing is sent."))
+    check(guards.can_close_lot(briefing, None))
     _check_lot_open(db, briefing, lot)
     reason = (reason or "").strip()
     if not reason:

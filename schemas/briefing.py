@@ -186,10 +186,10 @@ class BriefingSchema(CollectionSchema):
                 _put(errors, ("awards", index, "lot"), str(_l("This lot is already decided.")))
                 continue
             decided[lot] = award
+            if award.get("outcome") != "awarded":
+                continue  # a lot may be closed without award early, when every provider declined say
             if deadline and award["awarded_on"].date() < deadline.date():
                 _put(errors, ("awards", index, "awarded_on"), str(_l("Nothing is awarded before the offer deadline.")))
-            if award.get("outcome") != "awarded":
-                continue
             if award.get("provider") and (award["provider"], lot) not in offers:
                 _put(errors, ("awards", index, "provider"),
                      str(_l("The awarded provider must have been invited for this lot and made an offer.")))

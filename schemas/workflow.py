@@ -32,7 +32,8 @@ FLOWS = {"requests": REQUEST_FLOW, "briefings": BRIEFING_FLOW}
 
 # Moves that only happen through their own action (creating a briefing, awarding), not a plain button.
 ACTION_ONLY = {
-    "requests": {"briefing", "sent", "awarded"},
+    # "ineligible" is the eligibility decision's own move (with its reason), not a second button.
+    "requests": {"briefing", "sent", "awarded", "ineligible"},
     "briefings": {"awarded"},
 }
 # Moves that must be explained.

@@ -172,8 +172,13 @@ def test_a_briefing_is_ready_only_when_complete(client, app, database, request_r
 
     outcome = post_action(client, "briefings", "move", briefing, to="ready")
 
-    assert outcome.errors == [f"The briefing is not complete yet: {named}."]
+    assert outcome.errors == [f"The briefing is not complete yet: {named}. Complete the briefing"]
     assert snapshot(database, "briefings", briefing) == before
+    # The page offers no "Ready" button, and says why, with the link to the form that fixes it.
+    page = details_page(client, "briefings", briefing)
+    assert "ready" not in buttons(page)
+    assert f"Ready : The briefing is not complete yet: {named}. Complete the briefing" in text(page)
+    assert f'href="/admin/briefings/edit/?id={briefing["_id"]}"' in page
 
 
 def test_a_briefing_is_not_sent_without_invitations(client, database, make, request_record):
@@ -193,7 +198,11 @@ def test_a_briefing_is_not_sent_once_its_offer_deadline_has_passed(client, datab
 
     outcome = post_action(client, "briefings", "move", briefing, to="sent")
 
-    assert outcome.errors == ["The offer deadline must be in the future when the briefing is sent."]
+    deadline = dt.datetime.strptime(PAST, "%Y-%m-%dT%H:%M")
+    shown = f"{deadline:%b} {deadline.day}, {deadline.year} 12:00 PM"
+    assert outcome.errors == [
+        f"The offer deadline is {shown}, already past: set a later one before sending. Change the offer deadline"
+    ]
     assert snapshot(database, "briefings", briefing) == before
     assert stored(database, "requests", request_record)["status"] == "briefing"
 
@@ -314,11 +323,12 @@ def test_cascade_proposes_the_first_provider_not_yet_asked(client, database, mak
     outcome = post_action(client, "briefings", "respond", briefing, index="0", response="declined")
 
     assert outcome.successes == ["The response was recorded."]
-    assert [line[0] for line in proposal_lines(outcome.page)] == ["", "ticked", "unticked"]
+    # Once the briefing is out, nothing is ticked: one click must not invite anyone by mistake.
+    assert [line[0] for line in proposal_lines(outcome.page)] == ["", "unticked", "unticked"]
     assert proposal_lines(outcome.page)[0][5] == "Declined"
-    assert ticked(outcome.page) == [f"{BABEL}|L1"]
+    assert ticked(outcome.page) == []
     # Invited once the briefing is out: the invitation is sent today, and counted.
-    post_action(client, "briefings", "invite", briefing, invite=ticked(outcome.page))
+    post_action(client, "briefings", "invite", briefing, invite=f"{BABEL}|L1")
     assert stored(database, "briefings", briefing)["invitations"][1] == {
         "provider": BABEL, "lot": "L1", "response": "pending", "sent_on": TODAY,
     }

@@ -200,7 +200,7 @@ def test_action_only_statuses_are_never_reached_by_a_plain_move(client, database
     assert snapshot(database, "requests", request) == before
 
 
-@pytest.mark.parametrize("target", sorted(NEEDS_COMMENT["requests"]))
+@pytest.mark.parametrize("target", sorted(NEEDS_COMMENT["requests"] - ACTION_ONLY["requests"]))
 @pytest.mark.parametrize("comment", ["", "   "], ids=["empty", "blank"])
 def test_side_exits_need_a_comment(client, database, make, lot, target, comment):
     request = make.request(status="received")
@@ -212,10 +212,13 @@ def test_side_exits_need_a_comment(client, database, make, lot, target, comment)
     assert snapshot(database, "requests", request) == before
 
 
-def test_moving_to_ineligible_keeps_the_reason_as_the_eligibility_decision(client, database, make, lot):
+def test_not_eligible_is_offered_once_by_the_eligibility_control_not_as_a_status_button(client, database, make, lot):
     request = make.request(status="received")
+    page = details_page(client, "requests", request)
+    assert "ineligible" not in buttons(page)
+    assert page.count('value="ineligible"') == 1  # the eligibility control's option
 
-    post_action(client, "requests", "move", request, to="ineligible", comment="Organisation hors Région")
+    post_action(client, "requests", "eligibility", request, decision="ineligible", reason="Organisation hors Région")
 
     after = stored(database, "requests", request)
     assert after["status"] == "ineligible"
@@ -265,9 +268,10 @@ def test_eligible_decision_is_stored_with_its_reason(client, database, make, lot
     assert outcome.successes == ["The eligibility decision was recorded."]
     after = stored(database, "requests", request)
     assert after["eligibility"] == {"decision": "eligible", "reason": "Administration communale bruxelloise"}
-    assert after["status"] == status
+    # The one eligibility control moves the status too: a received request goes under review.
+    assert after["status"] == "under_review"
     entry = audit_entries(database, "requests", request)[-1]
-    assert (entry["action"], entry["actor"]) == ("update", STAFF)
+    assert (entry["action"], entry["actor"]) == ("update" if status == "under_review" else "status_change", STAFF)
     assert {"field": "eligibility.decision", "before": None, "after": "eligible"} in entry["changes"]
 
 
@@ -303,7 +307,8 @@ def test_eligibility_is_not_decided_once_the_review_is_over(client, database, ma
 
     outcome = post_action(client, "requests", "eligibility", request, decision="ineligible", reason="Trop tard")
 
-    assert outcome.errors == ["Eligibility is decided while the request is received or under review."]
+    label = {"briefing": "Briefing in preparation", "sent": "Sent to providers", "closed": "Closed"}[status]
+    assert outcome.errors == [f"Eligibility is decided while the request is received or under review; it is “{label}”."]
     assert snapshot(database, "requests", request) == before
 
 
@@ -337,14 +342,16 @@ def test_a_briefing_is_prefilled_from_the_request(client, database, make, lot, r
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"status": "received", "eligibility": {"decision": "eligible", "reason": "Commune"}},
-     "A briefing is written for a request under review."),
+     "A briefing is written for a request under review; this one is “Received”."),
     ({"status": "under_review"},
      "Only an eligible request goes on to a briefing: record the eligibility decision first."),
     ({"status": "under_review", "eligibility": {"decision": "pending"}},
      "Only an eligible request goes on to a briefing: record the eligibility decision first."),
     ({"status": "on_hold", "eligibility": {"decision": "eligible", "reason": "Commune"}},
-     "A briefing is written for a request under review."),
-], ids=["received", "not-decided", "pending", "on-hold"])
+     "A briefing is written for a request under review; this one is “On hold”."),
+    ({"status": "under_review", "lots": [], "eligibility": {"decision": "eligible", "reason": "Commune"}},
+     "The request names no lot yet: add the lots to the request first. Add the lots"),
+], ids=["received", "not-decided", "pending", "on-hold", "no-lots"])
 def test_only_an_eligible_request_under_review_gets_a_briefing(client, database, make, lot, overrides, message):
     request = make.request(**overrides)
     before = snapshot(database, "requests", request)

@@ -5,7 +5,7 @@ from flask import abort, request, send_file
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import awards, documents, outbox, workflow
+from backoffice import awards, documents, guards, outbox, workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import day, money
 from backoffice.i18n import _, _l
@@ -51,15 +51,13 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
             for index, item in enumerate(model.get("invitations", []))
         ]
         extras["responses"] = INVITATION_RESPONSES
-        writable = self.can_edit
-        extras["proposals"] = (
-            workflow.proposals(self.coll.database, model) if writable and model.get("status") in workflow.INVITING else {}
-        )
+        can_invite, _reason = self.guarded(model, guards.can_invite)
+        extras["proposals"] = workflow.proposals(self.coll.database, model) if can_invite else {}
         extras["lot_names"] = {lot: labels.get("lots", lot) for lot in model.get("lots", [])}
-        extras["can_respond"] = writable and model.get("status") in ("sent", "offers_received")
-        extras["can_award"] = writable and model.get("status") == "offers_received"
+        extras["can_respond"], _reason = self.guarded(model, guards.can_respond)
+        extras["can_award"], extras["award_blocked"] = self.guarded(model, guards.can_award)
+        extras["can_close_lot"], _reason = self.guarded(model, guards.can_close_lot)
         extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(self.coll.database, "briefings", model["reference"])]
-        extras["can_close_lot"] = writable and model.get("status") in ("sent", "offers_received")
         extras["lots_awards"] = self._lots_awards(model, labels)
         extras.update(money=money, day=day)
         return extras
@@ -93,6 +91,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         return self.workflow_action(
             lambda doc, version: workflow.invite(self.coll.database, doc, pairs, current_actor(), version),
             _("The providers were invited."),
+            guard=guards.can_invite,
         )
 
     @expose("/respond/", methods=("POST",))
@@ -115,7 +114,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
                 scores, current_actor(), version,
             )
 
-        return self.workflow_action(respond, _("The response was recorded."))
+        return self.workflow_action(respond, _("The response was recorded."), guard=guards.can_respond)
 
     @expose("/award/", methods=("POST",))
     def award_view(self):
@@ -126,6 +125,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
                 request.form.get("amount", "").strip(), request.form.get("reason", "").strip(), current_actor(), version,
             ),
             _("The lot was awarded."),
+            guard=guards.can_award,
         )
 
     @expose("/close-lot/", methods=("POST",))
@@ -137,6 +137,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
                 current_actor(), version,
             ),
             _("The lot was closed without award."),
+            guard=guards.can_close_lot,
         )
 
     @expose("/print/")

@@ -3,7 +3,7 @@ from flask import request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import workflow
+from backoffice import guards, workflow
 from backoffice.auth import current_actor
 from backoffice.i18n import _, _l
 from backoffice.views.base import CollectionView
@@ -47,34 +47,36 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     ]
 
     def details_extras(self, model):
-        """Besides the status buttons: may a briefing be written from this request now?"""
+        """Besides the status buttons: the eligibility decision and "Write the briefing", as their guards allow."""
         extras = super().details_extras(model)
-        extras["can_create_briefing"] = self.can_edit and model.get("status") == "under_review"
-        extras["can_decide"] = self.can_edit and model.get("status") in ("received", "under_review")
+        extras["can_decide"], _reason = self.guarded(model, guards.can_decide_eligibility)
+        extras["can_create_briefing"], reason = self.guarded(model, guards.can_create_briefing)
+        if reason is not None and model.get("status") == "under_review":
+            extras["blocked"].append((_("Write the briefing for this request"), reason))
         return extras
 
     @expose("/eligibility/", methods=("POST",))
     def eligibility_view(self):
-        """Record the eligibility decision and its reason."""
+        """Record the eligibility decision and its reason (the status follows)."""
         return self.workflow_action(
             lambda doc, version: workflow.decide_eligibility(
                 self.coll.database, doc, request.form.get("decision", ""), request.form.get("reason", "").strip(),
                 current_actor(), version,
             ),
             _("The eligibility decision was recorded."),
+            guard=guards.can_decide_eligibility,
         )
 
     @expose("/briefing/", methods=("POST",))
     def create_briefing_view(self):
-        """Write a draft briefing prefilled from the request, and open it."""
+        """Write a draft briefing prefilled from the request (once, whatever the clicks), and open it."""
 
         def create(doc, version):
-            if version != doc.get("version"):
-                raise workflow.Refused(_("Someone else changed this record meanwhile; reload it and try again."))
-            briefing = workflow.create_briefing(self.coll.database, doc, current_actor())
+            briefing = workflow.create_briefing(self.coll.database, doc, current_actor(), version)
             return url_for("briefings.edit_view", id=str(briefing["_id"]))
 
-        return self.workflow_action(create, _("A draft briefing was created from the request."))
+        return self.workflow_action(create, _("A draft briefing was created from the request."),
+                                    guard=guards.can_create_briefing)
 
     @action("to_under_review", _l("Start the review"), _l("Start the review of the selected requests?"))
     def action_to_under_review(self, ids):

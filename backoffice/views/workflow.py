@@ -1,8 +1,10 @@
 """Status moves and workflow actions on a details page, for the views of requests and briefings."""
-from flask import flash, redirect, request
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup
 
-from backoffice import workflow
+from backoffice import guards, workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import moment
 from backoffice.i18n import _, labelled, ngettext
@@ -13,17 +15,33 @@ class WorkflowMixin:
     """Adds the status buttons, the status history and the POST endpoints of the workflow."""
 
     def details_extras(self, model):
-        """The status moves a writer may make, and the status history."""
+        """The status moves the move guard allows this user, the reasons for those it refuses, and the status history."""
+        collection, db = self.schema.collection, self.coll.database
+        labels = workflow.STATUS_LABELS[collection]
+        extras = {"moves": [], "blocked": [], "status_history": self._status_history(model)}
         if not self.can_edit:
-            return {"moves": [], "status_history": self._status_history(model)}
-        labels = workflow.STATUS_LABELS[self.schema.collection]
-        return {
-            "moves": [
-                (to, str(labels[to]), to in NEEDS_COMMENT[self.schema.collection])
-                for to in workflow.moves(self.schema.collection, model)
-            ],
-            "status_history": self._status_history(model),
-        }
+            return extras
+        for to in guards.plain_moves(collection, model):
+            reason = guards.can_move(collection, model, current_user, to, db)
+            if reason is None:
+                extras["moves"].append((to, str(labels[to]), to in NEEDS_COMMENT[collection]))
+            else:
+                extras["blocked"].append((str(labels[to]), self.reason_html(reason)))
+        return extras
+
+    def guarded(self, model, guard):
+        """Ask an action's guard for the page: (show the button?, the reason as HTML when not and the user may write)."""
+        reason = guard(model, current_user) if self.can_edit else _("read only")
+        return reason is None, (None if reason is None or not self.can_edit else self.reason_html(reason))
+
+    @staticmethod
+    def reason_html(reason):
+        """A guard's reason as HTML: its text, and the link that fixes it when it has one."""
+        fix = getattr(reason, "fix", None)
+        if not fix:
+            return Markup("{}").format(reason)
+        endpoint, args, text = fix
+        return Markup('{} <a href="{}">{}</a>').format(reason, url_for(endpoint, **args), text)
 
     def _status_history(self, model):
         labels = workflow.STATUS_LABELS[self.schema.collection]
@@ -41,12 +59,14 @@ class WorkflowMixin:
     @expose("/move/", methods=("POST",))
     def move_view(self):
         """Move a record to another status (a button on its details page)."""
+        collection, to = self.schema.collection, request.form.get("to", "")
         return self.workflow_action(
             lambda doc, version: workflow.move(
-                self.coll.database, self.schema.collection, doc, request.form.get("to", ""), current_actor(),
+                self.coll.database, collection, doc, to, current_actor(),
                 comment=request.form.get("comment", ""), version=version,
             ),
             _("The status was changed."),
+            guard=lambda doc, user: guards.can_move(collection, doc, user, to, self.coll.database),
         )
 
     def bulk_move(self, ids, to):
@@ -66,25 +86,31 @@ class WorkflowMixin:
         for message in refusals:
             flash(message, "error")
 
-    def workflow_action(self, act, success):
+    def workflow_action(self, act, success, guard=None):
         """Run a workflow action on the posted record; say what happened; go back to its details page.
 
-        `act(doc, version)` may return the URL to go to instead (a new briefing, say).
+        `guard(doc, user)` is the action's guard, the one the page asked to show the button:
+        when it refuses, nothing runs. `act(doc, version)` runs the action on the version the
+        page was shown, so a repeated click does nothing twice; it may return the URL to go
+        to instead (a new briefing, say).
         """
         doc = self.get_one(request.form.get("id", ""))
         if doc is None:
             flash(_("This record does not exist (any more)."), "error")
             return redirect(self.get_url(".index_view"))
+        details = self.get_url(".details_view", id=str(doc["_id"]))
         try:
             version = int(request.form.get("version", ""))
         except ValueError:
             version = -1
         try:
+            if guard is not None:
+                workflow.check(guard(doc, current_user))
             target = act(doc, version)
         except workflow.Refused as refused:
-            flash(refused.message, "error")
+            flash(self.reason_html(refused.message), "error")
         else:
             flash(success, "success")
             if isinstance(target, str):
                 return redirect(target)
-        return redirect(self.get_url(".details_view", id=str(doc["_id"])))
+        return redirect(details)

@@ -128,10 +128,9 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     screenshot("briefing-details", docs=True)
     screenshot("briefing-offers-and-award", docs=True, scroll_to=page.locator("section", has=page.locator("#awards-title")))
 
-    # The deadline is still ahead: the award is refused, and says so.
-    page.locator(f"#award-amount-{briefing['lots'][0]}").fill("27 500")
-    click_and_wait(page, page.locator('form[action$="/award/"] button'))
-    expect(page.locator(".alert-danger")).to_contain_text("La date limite de remise des offres est le")
+    # The deadline is still ahead: no award form, and the page says when awards open.
+    expect(page.locator('form[action$="/award/"]')).to_have_count(0)
+    expect(page.locator(".award-blocked")).to_contain_text("La date limite de remise des offres est le")
     assert database["briefings"].find_one({"_id": briefing["_id"]})["status"] == "offers_received"
 
     page.get_by_role("link", name="Cahier des charges à imprimer").click()
