@@ -3,7 +3,8 @@ import multiprocessing
 import os
 import sys
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback unless told otherwise (GUNICORN_BIND): the app is meant to sit behind an HTTPS reverse proxy.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # Two threads per worker make it a gthread worker: a long CSV download keeps one thread busy,
 # not the whole worker, and the worker's heartbeat goes on meanwhile.

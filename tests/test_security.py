@@ -657,6 +657,8 @@ def test_pages_carry_a_strict_content_security_policy(client, make):
             assert f'nonce="{nonces[0]}"' in tag, tag
     assert _directive(policy, "frame-ancestors") == ["'none'"]
     assert _directive(policy, "object-src") == ["'none'"]
+    # Styles too: no inline style runs but a <style> with this answer's nonce (tests/e2e/test_csp.py renders the pages).
+    assert _directive(policy, "style-src") == ["'self'", f"'nonce-{nonces[0]}'"]
     # A new nonce for every answer.
     again = client.get("/admin/lots/").headers["Content-Security-Policy"]
     assert again != policy
