@@ -80,6 +80,12 @@ class Preview:
         return {status: self.count(status) for status in ("new", "changed", "unchanged", "error")}
 
     @property
+    def ordered(self):
+        """The records as the preview lists them: refused first, then changed, new and unchanged, each in file order."""
+        rank = {"error": 0, "changed": 1, "new": 2, "unchanged": 3}
+        return sorted(self.records, key=lambda record: rank[record.status])
+
+    @property
     def importable(self):
         return bool(self.records) and not self.count("error")
 
@@ -345,6 +351,8 @@ def _stored(db, collection, key_path, keys):
 
 
 def _one(collection, db, reader, columns, read, header, per_item, key, numbered, previous):
+    if collection == "providers" and re.fullmatch(r"\d{10}", key or ""):
+        key = sf.format_enterprise_number(key)  # shown as people write it
     line = Line(lines=[number for number, _cells in numbered], key=key, previous=previous)
     line.cells = {(number, header[index]): cells[index] for number, cells in numbered for index, _path in read}
     data = records.editable_data(collection, previous) if previous else {}

@@ -458,7 +458,7 @@ class CollectionView(BoundedListArguments, ModelView):
         return redirect(self.get_url(".index_view"))
 
     def _import_limits(self):
-        return {"bytes": "5 MB", "lines": format_decimal(imports.MAX_LINES)}
+        return {"megabytes": format_decimal(imports.MAX_BYTES // 2**20), "lines": format_decimal(imports.MAX_LINES)}
 
     def _export_details(self, view_args, sort_column):
         """The list's search, filters and sort as a person reads them, for the workbook's second sheet."""
