@@ -317,3 +317,34 @@ def test_command_line_refuses_a_file_with_a_bad_line(runner, providers, database
     assert "line 3, Numéro d'entreprise (BCE)" in result.output
     assert "nothing was imported" in result.output
     assert "0203201340" not in stored(database)
+
+
+def test_a_write_that_fails_midway_undoes_the_writes_before_it(app, providers, database, monkeypatch):
+    rows = [
+        ["Name", "Enterprise number", "Working languages", "City"],
+        ["Civic Lab", "0203.201.340", "French", ""],
+        ["Agora Participation scrl", "0123.456.749", "French, Dutch", "Ixelles"],
+        ["Babel vzw", "0417.497.106", "Dutch", "Gent"],
+    ]
+    before = stored(database)
+    real_update = imports.records.update_valid
+    calls = []
+
+    def update_then_fail(collection, previous, doc, *args, **kwargs):
+        calls.append(previous["enterprise_number"])
+        if len(calls) == 2:  # someone saved Babel between the check and the write
+            raise imports.records.StaleRecord()
+        return real_update(collection, previous, doc, *args, **kwargs)
+
+    monkeypatch.setattr(imports.records, "update_valid", update_then_fail)
+    with app.test_request_context():
+        result = imports.preview("providers", "f.csv", csv_bytes(rows, delimiter=","), db=database)
+        assert result.counts == {"new": 1, "changed": 2, "unchanged": 0, "error": 0}
+        with pytest.raises(imports.ImportRefused, match="rien n.a été importé"):
+            imports.apply(result, "staff@perspective.example", db=database)
+
+    after = stored(database)
+    assert set(after) == set(before)
+    for key, doc in before.items():
+        assert {name: value for name, value in after[key].items()} == doc
+    assert database["audit"].count_documents({"action": "import"}) == 0
