@@ -3,11 +3,12 @@ from flask import current_app, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_decimal
+from flask_login import current_user
 
 from backoffice import dashboard
 from backoffice.auth import READERS, allowed, require
 from backoffice.db import get_db
-from backoffice.formatting import moment, money
+from backoffice.formatting import day, moment, money
 from backoffice.i18n import _l
 from backoffice.security import csp_nonce
 from backoffice.views.audit import AuditView
@@ -39,10 +40,12 @@ class HomeView(AdminIndexView):
         return self.render(
             "admin/home.html",
             data=dashboard.summary(get_db()),
+            queue=dashboard.work_queue(get_db(), current_user.email if current_user.is_authenticated else None),
             filter_url=lambda column, value: _filter_url(requests_view, column, value),
             money=money,
             number=format_decimal,
             moment=moment,
+            day=day,
         )
 
 

@@ -10,6 +10,7 @@ from schemas.translation import lazy_gettext as _l
 from backoffice.clock import now
 from backoffice.formatting import value_text
 from backoffice.i18n import _, labelled
+from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,21 @@ def changes_between(before, after, fields):
     """Field-level changes [{field, before, after}] between two versions, over the schema's fields."""
     changes = []
     for name in fields:
+        unordered = isinstance(fields[name], (sf.ChoiceList, sf.RefList)) if isinstance(fields, dict) else False
         old, new = _flat(before or {}, name), _flat(after or {}, name)
         for path in sorted(set(old) | set(new)):
-            if old.get(path) != new.get(path):
+            if _comparable(old.get(path), unordered) != _comparable(new.get(path), unordered):
                 changes.append({"field": path, "before": old.get(path), "after": new.get(path)})
     return changes
+
+
+def _comparable(value, unordered):
+    """A value as a person compares it: line endings alike, and a set of choices in any order."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    if unordered and isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return sorted(value)
+    return value
 
 
 # An empty list or text is no value at all: going from nothing to [] is not a change.

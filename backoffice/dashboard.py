@@ -80,6 +80,58 @@ def attention(db, moment=None):
     return {"overdue": overdue, "long_reviews": long_reviews[:ATTENTION_LIMIT], "silent": silent[:ATTENTION_LIMIT]}
 
 
+# Requests that are over: nothing more to do on them.
+FINISHED_REQUESTS = ["closed", "ineligible", "withdrawn"]
+WEEK = dt.timedelta(days=7)
+
+
+def work_queue(db, email, moment=None):
+    """What the signed-in person has to do: their open files, what is due within a week, what is overdue.
+
+    Each list is read in one query; every item carries what its link needs (collection and id).
+    """
+    moment = moment or now()
+    today = dt.datetime(moment.year, moment.month, moment.day)
+    mine = list(
+        db["requests"]
+        .find({"assigned_to": email, "status": {"$nin": FINISHED_REQUESTS}},
+              {"reference": 1, "project_title": 1, "status": 1, "expected_start": 1})
+        .sort("reference", 1)
+        .limit(ATTENTION_LIMIT)
+    ) if email else []
+    due = [
+        {"collection": "briefings", "_id": doc["_id"], "reference": doc["reference"], "what": "offer_deadline",
+         "when": doc["offer_deadline"]}
+        for doc in db["briefings"].find(
+            {"status": {"$in": ["sent", "offers_received"]}, "offer_deadline": {"$gte": moment, "$lt": moment + WEEK}},
+            {"reference": 1, "offer_deadline": 1})
+    ] + [
+        {"collection": "requests", "_id": doc["_id"], "reference": doc["reference"], "what": "expected_start",
+         "when": doc["expected_start"]}
+        for doc in db["requests"].find(
+            {"status": {"$nin": FINISHED_REQUESTS}, "expected_start": {"$gte": today, "$lt": today + WEEK}},
+            {"reference": 1, "expected_start": 1})
+    ]
+    overdue = [
+        {"collection": "briefings", "_id": doc["_id"], "reference": doc["reference"], "what": "offer_deadline",
+         "when": doc["offer_deadline"]}
+        for doc in db["briefings"].find(
+            {"status": {"$in": ["sent", "offers_received"]}, "offer_deadline": {"$lt": moment}},
+            {"reference": 1, "offer_deadline": 1})
+    ] + [
+        {"collection": "requests", "_id": doc["_id"], "reference": doc["reference"], "what": "expected_start",
+         "when": doc["expected_start"]}
+        for doc in db["requests"].find(
+            {"status": {"$in": ["received", "under_review", "briefing", "sent"]}, "expected_start": {"$lt": today}},
+            {"reference": 1, "expected_start": 1})
+    ]
+    return {
+        "mine": mine,
+        "due": sorted(due, key=lambda item: item["when"])[:ATTENTION_LIMIT],
+        "overdue": sorted(overdue, key=lambda item: item["when"])[:ATTENTION_LIMIT],
+    }
+
+
 def summary(db):
     """Everything the home page shows."""
     by_status, by_lot, by_municipality = requests_by(db)

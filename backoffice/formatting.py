@@ -102,14 +102,24 @@ def formatter_for(field, labels):
     return str
 
 
-def table_html(field, rows, labels):
-    """A list of sub-documents (lots and ranks, invitations) as a small escaped HTML table."""
+def table_html(field, rows, labels, link=None):
+    """A list of sub-documents (lots and ranks, invitations) as a small escaped HTML table.
+
+    `link(collection, key, text)`, when given, makes each reference a link to its record.
+    """
     if not rows:
         return ""
     columns = [(name, sub) for name, sub in field.inner.schema.fields.items() if not sub.dump_only]
     head = "".join(f"<th scope=\"col\">{escape(sub.metadata['label'])}</th>" for _name, sub in columns)
+
+    def cell(sub, value):
+        text = value_text(sub, value, labels)
+        if link is not None and value and isinstance(sub, sf.Ref):
+            return str(link(sub.collection, value, text))
+        return str(escape(text))
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(value_text(sub, row.get(name), labels))}</td>" for name, sub in columns) + "</tr>"
+        "<tr>" + "".join(f"<td>{cell(sub, row.get(name))}</td>" for name, sub in columns) + "</tr>"
         for row in rows
     )
     return Markup(f'<table class="table table-sm table-bordered mb-0"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -1,7 +1,9 @@
 """The audit trail, for administrators: read-only, filterable."""
+from flask import url_for
 from flask_admin.contrib.pymongo import ModelView
 from flask_admin.contrib.pymongo.filters import FilterEqual
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from backoffice import audit
 from backoffice.auth import ADMINS, allowed, require
@@ -9,7 +11,16 @@ from backoffice.formatting import moment
 from backoffice.i18n import _l
 from backoffice.references import COLLECTION_NAMES
 from backoffice.views.arguments import BoundedListArguments
+from backoffice.views.links import LINKED
 from backoffice.views.filters import ChoiceEqual, date_filters, translated_filter_groups
+
+
+def _record(view, context, model, name):
+    """The record's key, as a link to its details page while it exists in a collection with one."""
+    collection, key = model.get("collection"), model.get("key")
+    if collection not in LINKED or not model.get("record") or model.get("action") == "delete":
+        return key or ""
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{collection}.details_view", id=str(model["record"])), key or "")
 
 
 def _changes(view, context, model, name):
@@ -41,6 +52,7 @@ class AuditView(BoundedListArguments, ModelView):
         "action": lambda view, context, model, name: audit.action_label(model.get("action")),
         "collection": lambda view, context, model, name: str(COLLECTION_NAMES.get(model.get("collection"), model.get("collection") or "")),
         "changes": _changes,
+        "key": _record,
     }
     column_filters = [
         ChoiceEqual("action", _l("What"), audit.ACTIONS),

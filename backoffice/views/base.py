@@ -33,6 +33,7 @@ from backoffice.paths import flat_fields, value_at
 from backoffice.references import label_cache
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
+from backoffice.views.links import linked_formatter
 from schemas import fields as sf
 
 
@@ -95,7 +96,11 @@ class CollectionView(BoundedListArguments, ModelView):
         shown = dict(self.fields) | {name: schema.fields[name] for name in AUDIT_COLUMNS}
         self.column_labels = {path: field.metadata.get("label", path) for path, field in shown.items()}
         self.column_formatters = {path: _formatter(path, field) for path, field in shown.items()}
-        self.column_formatters_detail = dict(self.column_formatters)
+        # On a details page, references are links to the records they name.
+        self.column_formatters_detail = {
+            path: linked_formatter(path, shown[path], formatter) if path in shown else formatter
+            for path, formatter in self.column_formatters.items()
+        }
         if self.column_details_list is None:
             self.column_details_list = list(shown)
         super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
@@ -379,6 +384,15 @@ class CollectionView(BoundedListArguments, ModelView):
 
     def _prefetch_labels(self, rows, columns):
         label_cache(self.coll.database).prefetch_documents(rows, {column: self.fields.get(column) for column in columns})
+
+    @expose("/key/")
+    def by_key_view(self):
+        """The details page of the record with this natural key: how links between records open it."""
+        key = request.args.get("key", "")
+        doc = self.coll.find_one({self.schema.natural_key: key}, {"_id": 1}) if key and self.schema.natural_key else None
+        if doc is None:
+            abort(404)
+        return redirect(self.get_url(".details_view", id=str(doc["_id"])))
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

@@ -1,8 +1,11 @@
-"""The providers list and forms."""
-from backoffice.i18n import _l
+"""The providers list and forms; a provider's page lists its invitations, offers and awards."""
+from backoffice.clock import now
+from backoffice.formatting import day, money
+from backoffice.i18n import _, _l
+from backoffice.references import label_cache
 from backoffice.views.base import CollectionView
 from backoffice.views.filters import ChoiceEqual, RefEqual
-from schemas.choices import LANGUAGES, PROVIDER_STATUSES
+from schemas.choices import INVITATION_RESPONSES, LANGUAGES, PROVIDER_STATUSES
 from schemas.provider import ProviderSchema
 
 
@@ -12,6 +15,7 @@ class ProviderView(CollectionView):
     allow_import = True
 
     schema = ProviderSchema
+    details_template = "admin/provider_details.html"
     edit_readonly = ("enterprise_number",)
     created_message = _l("Provider %(name)s created.")
     saved_message = _l("Provider %(name)s saved.")
@@ -28,3 +32,46 @@ class ProviderView(CollectionView):
     def record_title(self, model):
         """A provider is known by its name."""
         return str(model.get("name") or model.get("enterprise_number") or "")
+
+    def details_extras(self, model):
+        """The provider's invitations, offers and awards, read in one query, with this year's and all years' totals."""
+        extras = super().details_extras(model)
+        number, year = model["enterprise_number"], now().year
+        labels = label_cache(self.coll.database)
+        totals = {"year": dict.fromkeys(("invitations", "offers", "awards", "amount"), 0)}
+        totals["all"] = dict(totals["year"])
+        lines = []
+        found = self.coll.database["briefings"].find({"invitations.provider": number},
+                                                     {"reference": 1, "invitations": 1, "awards": 1})
+        for briefing in sorted(found, key=lambda doc: doc["reference"], reverse=True):
+            decided = {award["lot"]: award for award in briefing.get("awards") or []}
+            for item in briefing.get("invitations", []):
+                if item["provider"] != number:
+                    continue
+                this_year = bool(item.get("sent_on")) and item["sent_on"].year == year
+                for key in ("all", "year") if this_year else ("all",):
+                    totals[key]["invitations"] += 1
+                    totals[key]["offers"] += item.get("response") == "offer"
+                award = decided.get(item["lot"])
+                lines.append({
+                    "briefing": briefing["reference"], "lot": item["lot"], "lot_name": labels.get("lots", item["lot"]),
+                    "sent_on": day(item.get("sent_on")), "response": str(INVITATION_RESPONSES.get(item.get("response"), "")),
+                    "amount": money(item.get("offer_amount")), "decision": self._decision(award, number, labels),
+                })
+            for award in decided.values():
+                if award.get("outcome") == "awarded" and award.get("provider") == number:
+                    for key in ("all", "year") if award["awarded_on"].year == year else ("all",):
+                        totals[key]["awards"] += 1
+                        totals[key]["amount"] += award.get("amount") or 0
+        extras.update(provider_lines=lines, provider_totals=totals, money=money)
+        return extras
+
+    @staticmethod
+    def _decision(award, number, labels):
+        if award is None:
+            return _("not decided yet")
+        if award.get("outcome") != "awarded":
+            return _("Closed without award")
+        if award.get("provider") == number:
+            return _("Awarded to this provider on %(day)s, %(amount)s", day=day(award["awarded_on"]), amount=money(award.get("amount")))
+        return _("Awarded to %(name)s", name=labels.get("providers", award["provider"]))

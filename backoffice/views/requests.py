@@ -3,14 +3,16 @@ from flask import request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import guards, workflow
+from backoffice import awards, guards, workflow
 from backoffice.auth import current_actor
+from backoffice.formatting import moment, money
 from backoffice.i18n import _, _l
+from backoffice.references import label_cache
 from backoffice.views.base import CollectionView
 from backoffice.views.files import FilesMixin
 from backoffice.views.workflow import WorkflowMixin
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
-from schemas.choices import MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
+from schemas.choices import BRIEFING_STATUSES, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
 from schemas.request import RequestSchema
 
 
@@ -20,6 +22,7 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     allow_import = True
 
     schema = RequestSchema
+    details_template = "admin/request_details.html"
     edit_readonly = ("reference",)
     created_message = _l("Request %(name)s created.")
     saved_message = _l("Request %(name)s saved.")
@@ -50,10 +53,34 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         """Besides the status buttons: the eligibility decision and "Write the briefing", as their guards allow."""
         extras = super().details_extras(model)
         extras["can_decide"], _reason = self.guarded(model, guards.can_decide_eligibility)
+        extras["case_briefings"] = self._case_briefings(model)
         extras["can_create_briefing"], reason = self.guarded(model, guards.can_create_briefing)
         if reason is not None and model.get("status") == "under_review":
             extras["blocked"].append((_("Write the briefing for this request"), reason))
         return extras
+
+    def _case_briefings(self, model):
+        """The request's briefings (one query): reference, status, lots, deadline and the decision on each lot."""
+        db = self.coll.database
+        labels = label_cache(db)
+        rows = []
+        found = db["briefings"].find({"request": model["reference"]},
+                                     {"reference": 1, "status": 1, "lots": 1, "offer_deadline": 1, "awards": 1})
+        for briefing in sorted(found, key=lambda doc: doc["reference"]):
+            decided = awards.by_lot(briefing)
+            rows.append({
+                "reference": briefing["reference"],
+                "status": str(BRIEFING_STATUSES.get(briefing.get("status"), "")),
+                "deadline": moment(briefing.get("offer_deadline")),
+                "lots": [{
+                    "code": lot, "name": labels.get("lots", lot),
+                    "outcome": decided.get(lot, {}).get("outcome"),
+                    "provider": decided.get(lot, {}).get("provider"),
+                    "provider_name": labels.get("providers", decided[lot]["provider"]) if decided.get(lot, {}).get("provider") else "",
+                    "amount": money(decided.get(lot, {}).get("amount")),
+                } for lot in briefing.get("lots", [])],
+            })
+        return rows
 
     @expose("/eligibility/", methods=("POST",))
     def eligibility_view(self):
