@@ -80,11 +80,12 @@ class RefMultipleField(wtf.SelectMultipleField):
 def _keep_chosen(field, keys):
     # The select only offers choosable records (open requests, active providers); a closed
     # request already chosen must still show, or saving the form would silently drop it.
-    offered = {choice.value for choice in field.choices}
+    choices = list(field.choices)
+    offered = {choice.value for choice in choices}
     labels = label_cache(get_db())
-    for key in keys:
-        if key and key not in offered:
-            field.choices.append(SelectChoice(key, labels.get(field.collection, key)))
+    choices += [SelectChoice(key, labels.get(field.collection, key)) for key in keys if key and key not in offered]
+    # Set as a list: a callable left in place would be read again, without the record already chosen.
+    field.choices = choices
 
 
 def form_class(schema, exclude=(), readonly=(), base=FlaskForm):
@@ -111,6 +112,9 @@ def _form_field(field, readonly=False, marks_required=True):
         return InlineFormField(_subform(field.schema), **kwargs)
     if isinstance(field, sf.NestedList):
         return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True)), min_entries=0, **kwargs)
+    if isinstance(field, sf.StaffEmail):
+        return RefField(choices=_staff_choices, collection="users", widget=Select2(), validators=validators,
+                        render_kw=render_kw, **kwargs)
     if isinstance(field, (sf.Ref, sf.RefList)):
         collection = field.collection
         many = isinstance(field, sf.RefList)
@@ -192,6 +196,13 @@ def _reference_choices(collection, many):
         return pairs if many else [EMPTY_CHOICE] + pairs
 
     return choices
+
+
+def _staff_choices():
+    """The active staff users (and administrators), by name: whom a file can be assigned to."""
+    users = get_db()["users"].find({"role": {"$in": ["staff", "admin"]}, "active": True}, {"email": 1, "name": 1})
+    people = sorted(users, key=lambda doc: (doc.get("name") or doc["email"]).lower())
+    return [EMPTY_CHOICE] + [SelectChoice(doc["email"], f"{doc.get('name') or doc['email']} ({doc['email']})") for doc in people]
 
 
 def _choices(labels):

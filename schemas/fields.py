@@ -149,6 +149,14 @@ class Email(Translated, fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip().lower()
 
 
+class StaffEmail(Email):
+    """The e-mail address of a staff member: forms offer the active staff users to choose from."""
+
+    def __init__(self, label, help_text=None, **kwargs):
+        super().__init__(label, help_text, **kwargs)
+        self.metadata["staff"] = True
+
+
 class Url(Translated, fields.String):
     """A web address; only http and https, so no `javascript:` link reaches a page."""
 

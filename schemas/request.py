@@ -11,6 +11,7 @@ from schemas.fields import (
     ChoiceList,
     Date,
     Email,
+    StaffEmail,
     EnterpriseNumber,
     Money,
     Nested,
@@ -75,7 +76,7 @@ class RequestSchema(CollectionSchema):
     expected_start = Date(_l("Expected start"))
     expected_end = Date(_l("Expected end"))
     status = Choice(_l("Status"), REQUEST_STATUSES, load_default="received")
-    assigned_to = Email(_l("Assigned to"), help_text=_l("E-mail address of the staff member in charge."))
+    assigned_to = StaffEmail(_l("Assigned to"), help_text=_l("The staff member in charge, among the active staff users."))
     eligibility = Nested(_l("Eligibility"), EligibilitySchema)
     notes = Text(_l("Notes"), max_length=LONG_TEXT, multiline=True)
 

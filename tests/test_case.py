@@ -137,3 +137,22 @@ def test_the_work_queue_lists_my_files_what_is_due_and_what_is_overdue(client, d
     assert listed("mine") == {str(mine["_id"])}
     assert str(soon["_id"]) in listed("due")
     assert str(briefing["_id"]) in listed("overdue") and str(soon["_id"]) not in listed("overdue")
+
+
+def test_assigned_to_is_chosen_among_the_active_staff_users(client, database, make_user, make):
+    make.lot()
+    make_user("staff", "lea@perspective.example")
+    make_user("admin", "ali@perspective.example")
+    make_user("manager", "max@perspective.example")
+    gone = make_user("staff", "gone@perspective.example")
+    database["users"].update_one({"_id": gone["_id"]}, {"$set": {"active": False}})
+    request = make.request(assigned_to="former@perspective.example")
+
+    page = client.get(f"/admin/requests/edit/?id={request['_id']}").get_data(as_text=True)
+
+    select = page[page.index('id="assigned_to"'):]
+    offered = re.findall(r'<option[^>]*value="([^"]*)"', select[: select.index("</select>")])
+    # Staff and administrators who may sign in; the person already in charge stays chosen.
+    assert set(offered) == {"", "staff@perspective.example", "lea@perspective.example", "ali@perspective.example",
+                            "former@perspective.example"}
+    assert re.search(r'<option selected value="former@perspective.example">', select)
