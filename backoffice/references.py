@@ -54,6 +54,8 @@ def label(collection, doc):
         return f"{doc['reference']} — {doc.get('project_title', '')}"
     if collection == "providers":
         return doc.get("name", "")
+    if collection == "users":
+        return doc.get("name") or doc.get("email", "")
     return doc.get(SCHEMAS[collection].natural_key, "")
 
 

@@ -119,7 +119,7 @@ def csrf_token(html):
 
 def cells(html, column):
     """The texts of one column of a list page, top to bottom, as a person reads them."""
-    pattern = re.compile(rf'<td class="col-{re.escape(column)}">(.*?)</td>', re.S)
+    pattern = re.compile(rf'<td class="col-{re.escape(column)}"[^>]*>(.*?)</td>', re.S)
     return [" ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
             for cell in pattern.findall(html)]
 

@@ -41,7 +41,7 @@ def lot(make):
 def table_cells(html, column):
     """The rows of the small table inside each cell of a list column: [[("L1 — …", "1")], …]."""
     found = []
-    for chunk in html.split(f'<td class="col-{column}">')[1:]:
+    for chunk in re.split(rf'<td class="col-{re.escape(column)}"[^>]*>', html)[1:]:
         cell = chunk[: chunk.index("</table>")] if chunk.find("<table") != -1 and chunk.find("<table") < chunk.find("</td>") else ""
         found.append([
             tuple(" ".join(unescape(re.sub(r"<[^>]+>", " ", td)).split()) for td in re.findall(r"<td>(.*?)</td>", row, re.S))

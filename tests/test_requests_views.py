@@ -152,7 +152,9 @@ def test_list_shows_names_not_codes(client, make, lot):
 
     page = client.get("/admin/requests/?lang=fr").get_data(as_text=True)
 
-    assert cells(page, "lots") == ["L1 — Mission globale de A à Z"]
+    # Lots by code, their title on hover (tests/test_lists_at_a_glance.py).
+    assert cells(page, "lots") == ["L1"]
+    assert '<abbr title="L1 — Mission globale de A à Z">L1</abbr>' in page
     assert cells(page, "municipality") == ["Ixelles"]
     assert cells(page, "estimated_budget") == []  # not a list column
     assert cells(page, "received_on") == ["2 nov. 2026"]

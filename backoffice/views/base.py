@@ -101,6 +101,15 @@ class CollectionView(BoundedListArguments, ModelView):
             path: linked_formatter(path, shown[path], formatter) if path in shown else formatter
             for path, formatter in self.column_formatters.items()
         }
+        # Multi-line texts keep the lines they were typed with on the details page.
+        self.column_formatters_detail.update({path: _keeping_lines(self.column_formatters[path]) for path, field in shown.items()
+                                              if isinstance(field, sf.Text) and field.metadata.get("multiline")})
+        # Lists read at a glance: lot codes (title on hover), statuses as badges; details pages keep the full text.
+        self.column_formatters.update({path: _list_formatter(path, field) for path, field in shown.items()
+                                       if _list_formatter(path, field) is not None})
+        # Columns a list shows shorter than the details page: the whole text is the cell's tooltip.
+        self.shortened_columns = {path for path, field in shown.items()
+                                  if isinstance(field, (sf.Ref, sf.RefList)) and field.collection == "lots"}
         if self.column_details_list is None:
             self.column_details_list = list(shown)
         super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
@@ -155,6 +164,7 @@ class CollectionView(BoundedListArguments, ModelView):
             kwargs["row_url"] = self._row_urls(kwargs.get("return_url"))
             if not self.column_editable_list:  # cells edited in place keep Flask-Admin's own widgets
                 kwargs["list_cells"] = self._list_cells(kwargs.get("data") or [], kwargs.get("list_columns") or [])
+                kwargs["list_hovers"] = self._list_hovers(kwargs.get("data") or [], kwargs.get("list_columns") or [])
         # Flask-Admin's own strings through the per-request catalogue (these arguments override its `_gettext`).
         self._template_args["_gettext"] = admin_gettext
         return super().render(template, **kwargs)
@@ -163,6 +173,13 @@ class CollectionView(BoundedListArguments, ModelView):
         """Each row's cells as Flask-Admin would show them, formatted in one pass (no formatter of ours needs the template's context)."""
         names = [name for name, _label in columns]
         return [[self.get_list_value(None, row, name) for name in names] for row in rows]
+
+    def _list_hovers(self, rows, columns):
+        """Each shortened cell's whole text, as the details page writes it (lots by title, an assignee's address)."""
+        names = [name for name, _label in columns]
+        shortened = [name if name in self.shortened_columns else None for name in names]
+        return [[escape(self.column_formatters_detail[name](self, None, row, name)).striptags() if name else None
+                 for name in shortened] for row in rows]
 
     def _row_urls(self, return_url):
         """The links of a list row's actions, from URLs built once per page.
@@ -554,6 +571,40 @@ def _formatter(path, field):
         return value_text(field, value, labels)
 
     return show
+
+
+def _keeping_lines(formatter):
+    """A details formatter whose text keeps its line breaks (escaped, in a block that shows them)."""
+
+    def show(view, context, model, name):
+        text = formatter(view, context, model, name)
+        return Markup('<div class="keep-lines">%s</div>') % text if text else ""
+
+    return show
+
+
+def _list_formatter(path, field):
+    """A list cell shorter than the details page's, or None to show the same: lots by code, statuses as badges."""
+    if isinstance(field, (sf.Ref, sf.RefList)) and field.collection == "lots":
+        def lot_codes(view, context, model, name):
+            codes = value_at(model, path)
+            codes = codes if isinstance(codes, list) else [codes] if codes else []
+            labels = label_cache(view.coll.database)
+            return Markup(", ").join(
+                Markup('<abbr title="%s">%s</abbr>') % (labels.get("lots", code), code) for code in codes
+            )
+
+        return lot_codes
+    if isinstance(field, sf.Choice) and not isinstance(field, sf.ChoiceList) and path.rpartition(".")[2] == "status":
+        def badge(view, context, model, name):
+            value = value_at(model, path)
+            if value is None:
+                return ""
+            text = label_cache(view.coll.database).choice_text(field, value)
+            return Markup('<span class="badge status-badge status-%s">%s</span>') % (value, text)
+
+        return badge
+    return None
 
 
 # Every loadable field by dotted path (moved to backoffice.paths; the name stays for bench/stock.py).

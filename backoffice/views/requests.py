@@ -2,6 +2,7 @@
 from flask import request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from markupsafe import Markup
 
 from backoffice import awards, guards, workflow
 from backoffice.auth import current_actor
@@ -48,6 +49,18 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         ChoiceEqual("themes", _l("Theme"), THEMES),
         *date_filters("received_on", _l("Received on")),
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.column_formatters["assigned_to"] = _assignee
+        self.shortened_columns = self.shortened_columns | {"assigned_to"}
+
+    def get_list(self, *args, **kwargs):
+        """A page of requests; the names of their assignees fetched in one query."""
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            label_cache(self.coll.database).prefetch("users", [row.get("assigned_to") for row in rows])
+        return count, rows
 
     def details_extras(self, model):
         """Besides the status buttons: the eligibility decision and "Write the briefing", as their guards allow."""
@@ -119,3 +132,13 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     def action_to_closed(self, ids):
         """Bulk move: in progress → closed."""
         self.bulk_move(ids, "closed")
+
+
+def _assignee(view, context, model, name):
+    """The staff member in charge by name, the address on hover (an address nobody signs in with stays as it is)."""
+    email = model.get("assigned_to")
+    if not email:
+        return ""
+    name = label_cache(view.coll.database).get("users", email)
+    # No user with this address: its part before the "@" is shorter to read than the whole address.
+    return Markup('<span title="%s">%s</span>') % (email, email.partition("@")[0] if name == email else name)

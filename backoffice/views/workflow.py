@@ -15,10 +15,11 @@ class WorkflowMixin:
     """Adds the status buttons, the status history and the POST endpoints of the workflow."""
 
     def details_extras(self, model):
-        """The status moves the move guard allows this user, the reasons for those it refuses, and the status history."""
+        """The current status, the moves the move guard allows this user, the reasons for those it refuses, the status history."""
         collection, db = self.schema.collection, self.coll.database
         labels = workflow.STATUS_LABELS[collection]
-        extras = {"moves": [], "blocked": [], "status_history": self._status_history(model)}
+        current = (model.get("status"), str(labels.get(model.get("status"), model.get("status") or "")))
+        extras = {"moves": [], "blocked": [], "status_history": self._status_history(model), "current_status": current}
         if not self.can_edit:
             return extras
         for to in guards.plain_moves(collection, model):

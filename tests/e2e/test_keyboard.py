@@ -58,9 +58,9 @@ def test_create_then_edit_a_request_with_the_keyboard_alone(page, database, scre
     page.wait_for_url(re.compile(r"/admin/requests/new/"))
 
     tab_to(page, "#received_on")
-    # Day and month alike: the date box reads dd/mm or mm/dd depending on the browser's own language.
-    page.keyboard.type("03032026")
-    expect(page.locator("#received_on")).to_have_value("2026-03-03")
+    # Typed as dd/mm/yyyy, whatever the browser's own language (tests/e2e/test_dates.py).
+    page.keyboard.type("03/03/2026")
+    expect(page.locator("#received_on")).to_have_value("03/03/2026")
     tab_to(page, "#organisation-name")
     page.keyboard.type("Collectif Clavier Solidaire")
     page.keyboard.press("Tab")
