@@ -24,6 +24,7 @@ class Refused(Exception):
         super().__init__(message)
         self.message = message
         self.fix = getattr(message, "fix", None)
+        self.errors = {}
 
 
 def check(reason):
@@ -71,7 +72,9 @@ def save(db, collection, doc, data, actor, version=None, history=None):
             db=db, allow_managed=True, history=history,
         )
     except records.SaveRefused as refused:
-        raise Refused(" ".join(_messages(refused.errors))) from None
+        error = Refused(" ".join(_messages(refused.errors)))
+        error.errors = refused.errors  # by field, for a form that shows each message next to its field
+        raise error from None
     except records.StaleRecord:
         raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
 

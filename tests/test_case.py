@@ -156,3 +156,23 @@ def test_assigned_to_is_chosen_among_the_active_staff_users(client, database, ma
     assert set(offered) == {"", "staff@perspective.example", "lea@perspective.example", "ali@perspective.example",
                             "former@perspective.example"}
     assert re.search(r'<option selected value="former@perspective.example">', select)
+
+
+def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_and_field(client, database, case):
+    _request, briefing = case
+    page = details_page(client, "briefings", briefing)
+    # What was recorded is shown again: correcting a score does not mean retyping the amount.
+    assert re.search(r'id="amount-1" name="offer_amount" inputmode="decimal" value="8000.00"', page)
+
+    outcome = post_action(client, "briefings", "respond", briefing, index="1", response="offer", offer_amount="8 500",
+                          **{"score-0": "150"})
+
+    assert outcome.errors == ["The response of Babel Dialogue asbl was not recorded: see the messages next to its fields."]
+    form = outcome.page[outcome.page.index('id="response-1"'):]
+    form = form[: form.index("</form>")]
+    assert re.search(r'name="score-0"[^>]*value="150" aria-invalid="true" aria-describedby="score-1-0-error"', form)
+    assert '<div class="invalid-feedback" id="score-1-0-error">Must be between 0 and 100.</div>' in form
+    assert 'value="8 500"' in form  # what was typed is kept
+    assert stored(database, "briefings", briefing)["invitations"][1]["offer_amount"] == 800000
+    # Shown once: the next visit shows the form as recorded.
+    assert "invalid-feedback" not in details_page(client, "briefings", briefing)

@@ -405,7 +405,11 @@ def test_an_offer_without_its_amount_is_refused(client, database, sent_briefing)
     outcome = post_action(client, "briefings", "respond", sent_briefing, index="0", response="offer", offer_amount="",
                           **{"score-0": "77", "score-1": "91"})
 
-    assert outcome.errors == ["An offer needs its amount."]
+    assert outcome.errors == [
+        "The response of Agora Participation scrl was not recorded: see the messages next to its fields."
+    ]
+    # The message sits next to the amount of Agora's row.
+    assert '<div class="invalid-feedback" id="amount-0-error">An offer needs its amount.</div>' in outcome.page
     assert snapshot(database, "briefings", sent_briefing) == before
 
 

@@ -1,11 +1,11 @@
 """The briefings list and forms, with invitations, responses, award and the printable briefing."""
 import io
 
-from flask import abort, request, send_file
+from flask import abort, request, send_file, session
 from flask_admin import expose
 from flask_admin.actions import action
 
-from backoffice import awards, documents, guards, outbox, workflow
+from backoffice import awards, documents, guards, outbox, records, workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import day, money
 from backoffice.i18n import _, _l
@@ -45,9 +45,13 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         """Besides the status buttons: proposals to invite, responses to record, the award form."""
         extras = super().details_extras(model)
         labels = label_cache(self.coll.database)
+        # What was recorded, as the response forms show it again (amounts as typed in a form).
+        dumped = records.editable_data("briefings", model).get("invitations", [])
         extras["invitations"] = [
             dict(item, index=index, provider_name=labels.get("providers", item["provider"]),
-                 lot_name=labels.get("lots", item["lot"]), response_label=str(INVITATION_RESPONSES.get(item.get("response"), "")))
+                 lot_name=labels.get("lots", item["lot"]), response_label=str(INVITATION_RESPONSES.get(item.get("response"), "")),
+                 amount_text=dumped[index].get("offer_amount") or "",
+                 scores={score["criterion"]: score["score"] for score in item.get("criterion_scores") or []})
             for index, item in enumerate(model.get("invitations", []))
         ]
         extras["responses"] = INVITATION_RESPONSES
@@ -55,6 +59,8 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         extras["proposals"] = workflow.proposals(self.coll.database, model) if can_invite else {}
         extras["lot_names"] = {lot: labels.get("lots", lot) for lot in model.get("lots", [])}
         extras["can_respond"], _reason = self.guarded(model, guards.can_respond)
+        kept = session.pop("response_errors", None) if extras["can_respond"] else None
+        extras["response_errors"] = kept if kept and kept.get("id") == str(model["_id"]) else None
         extras["can_award"], extras["award_blocked"] = self.guarded(model, guards.can_award)
         extras["can_close_lot"], _reason = self.guarded(model, guards.can_close_lot)
         extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(self.coll.database, "briefings", model["reference"])]
@@ -108,13 +114,39 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
             scores = {name: value for name, value in scores.items() if value}
             response = request.form.get("response", "")
             if response not in INVITATION_RESPONSES:
-                raise workflow.Refused(_("Choose a response."))
-            return workflow.record_response(
-                self.coll.database, doc, index, response, request.form.get("offer_amount", "").strip() or None,
-                scores, current_actor(), version,
-            )
+                refused = workflow.Refused(_("Choose a response."))
+                refused.errors = {"response": [refused.message]}
+                self._keep_response_errors(doc, index, refused, criteria)
+            try:
+                return workflow.record_response(
+                    self.coll.database, doc, index, response, request.form.get("offer_amount", "").strip() or None,
+                    scores, current_actor(), version,
+                )
+            except workflow.Refused as refused:
+                self._keep_response_errors(doc, index, refused, criteria)
 
         return self.workflow_action(respond, _("The response was recorded."), guard=guards.can_respond)
+
+    def _keep_response_errors(self, doc, index, refused, criteria):
+        """Keep a refused response's messages by field, and what was typed, for the form to show them in place; then refuse."""
+        line = ((refused.errors.get("invitations") or {}).get(index) or (refused.errors.get("invitations") or {}).get(str(index))
+                or refused.errors)
+        fields = {}
+        for name, messages in line.items() if isinstance(line, dict) else ():
+            if name == "criterion_scores" and isinstance(messages, dict):
+                for position, sub in messages.items():
+                    fields[f"score-{position}"] = " ".join(sum((list(m) for m in sub.values()), []) if isinstance(sub, dict) else sub)
+            elif isinstance(messages, list):
+                fields["score-0" if name == "score" and criteria else name] = " ".join(map(str, messages))
+        session["response_errors"] = {
+            "id": str(doc["_id"]), "index": index, "fields": fields,
+            "values": {key: value for key, value in request.form.items() if key not in ("csrf_token", "id", "version")},
+        }
+        name = label_cache(self.coll.database).get("providers", (doc.get("invitations") or [{}])[index]["provider"]) \
+            if 0 <= index < len(doc.get("invitations") or []) else ""
+        if name and fields:
+            raise workflow.Refused(_("The response of %(name)s was not recorded: see the messages next to its fields.", name=name))
+        raise refused
 
     @expose("/award/", methods=("POST",))
     def award_view(self):
