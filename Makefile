@@ -3,21 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.installed-run-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations browser pdf-libs spreadsheet run test bench load clean
+.PHONY: install install-run translations browser pdf-libs spreadsheet run test bench load clean
 
-$(STAMP): pyproject.toml
+# What running the app needs (`make run`): the project and its dependencies, no test extras.
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# Everything, the test extras (pytest, mongomock, playwright…) included: `make test`, benchmarks, development.
+$(STAMP): $(RUN_STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+install-run: $(RUN_STAMP)
 install: $(STAMP)
 
 # Compile the committed .po catalogues to .mo (not committed); fails loudly on a broken catalogue.
-translations: install
+translations: install-run
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(VENV)/bin/pybabel compile -d translations 2>&1 || exit 1; \
 	fi
@@ -55,10 +63,10 @@ spreadsheet:
 
 # The demo's key: 32 random bytes, 0600 in a 0700 folder (an older, readable one is made private too).
 .PHONY: instance/secret_key
-instance/secret_key: install
+instance/secret_key: install-run
 	$(PY) -c "from backoffice.private_files import demo_secret_key; demo_secret_key('$@')"
 
-run: install translations pdf-libs instance/secret_key
+run: install-run translations pdf-libs instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
 	HOST=$(HOST) PORT=$(PORT) SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)

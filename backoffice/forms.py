@@ -150,10 +150,12 @@ def _form_field(field, readonly=False, marks_required=True):
             kwargs["default"] = field.load_default
         return wtf.BooleanField(render_kw=render_kw, **kwargs)
     if isinstance(field, sf.Text) and metadata.get("multiline"):
-        render_kw.update(maxlength=metadata["max_length"], rows=4)
+        # No maxlength: the browser would cut a longer paste without a word. A counter shows the limit
+        # (backoffice.js) and the schema refuses a longer text with a message.
+        render_kw.update({"data-max-length": metadata["max_length"], "rows": 4})
         return wtf.TextAreaField(validators=validators, render_kw=render_kw, **kwargs)
     if isinstance(field, sf.Text):
-        render_kw["maxlength"] = metadata["max_length"]
+        render_kw["data-max-length"] = metadata["max_length"]
     if isinstance(field, sf.Money):
         render_kw.update(inputmode="decimal")
     if isinstance(field, sf.Integer):

@@ -108,6 +108,30 @@ def referrers(db, collection, doc, limit=5):
     return found
 
 
+def referrer_groups(db, collection, doc, shown=5):
+    """Who refers to `doc`, by kind of record, each record once: [(collection, [(id, label), …], how many)].
+
+    A provider named in a briefing's invitations and in its award is one briefing, not two;
+    each kind names its first `shown` records and counts the others.
+    """
+    key = doc.get(SCHEMAS[collection].natural_key)
+    found = {}
+    for source, path in referring_paths(collection):
+        ids = found.setdefault(source, [])
+        for other in db[source].find({path: key}, {"_id": 1}):
+            if other["_id"] not in ids:
+                ids.append(other["_id"])
+    groups = []
+    for source, ids in found.items():
+        if not ids:
+            continue
+        ids = sorted(ids)
+        named = {other["_id"]: label(source, other)
+                 for other in db[source].find({"_id": {"$in": ids[:shown]}}, LABEL_FIELDS[source])}
+        groups.append((source, [(record_id, named.get(record_id, str(record_id))) for record_id in ids[:shown]], len(ids)))
+    return groups
+
+
 # Select lists offer the records that can still be chosen; a record that is already chosen
 # is added back by the form, so editing never loses it.
 CHOOSABLE = {

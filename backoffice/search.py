@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from backoffice.paths import value_at
+from schemas.choices import MUNICIPALITY_NAMES
 
 WORD = re.compile(r"[a-z0-9]+")
 # Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
@@ -35,13 +36,27 @@ def terms(values):
     return sorted(found)
 
 
+# Closed-list values found by their names in every language: "Schaarbeek" finds the requests of Schaerbeek.
+NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES}
+# What a search with nothing searchable in it ("(", "%") matches: nothing, rather than everything.
+NOTHING = {"_id": {"$in": []}}
+
+
 def document_terms(doc, paths):
-    """The search terms of a document from its fields at the given dotted paths."""
-    return terms(value_at(doc, path) for path in paths)
+    """The search terms of a document from its fields at the given dotted paths (coded values by their names)."""
+    return terms(_named(path, value_at(doc, path)) for path in paths)
+
+
+def _named(path, value):
+    names = NAMED_VALUES.get(path)
+    return list(names[value]) if names and isinstance(value, str) and value in names else value
 
 
 def query(search):
-    """A filter matching documents whose terms start with every word typed; None for a blank search."""
+    """A filter matching documents whose terms start with every word typed; None for a blank search.
+
+    A search of signs only ("(", "%") has no word to look for: it matches nothing.
+    """
     clauses = []
     for word in normalise(search).split()[:MAX_WORDS]:
         if NUMBER_RUN.fullmatch(word):
@@ -50,5 +65,5 @@ def query(search):
             pieces = WORD.findall(word)
         clauses.extend({FIELD: {"$regex": "^" + re.escape(piece)}} for piece in pieces)
     if not clauses:
-        return None
+        return NOTHING if search and search.strip() else None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -49,7 +49,8 @@ class RequestSchema(CollectionSchema):
     collection = "requests"
     natural_key = "reference"
     unique_fields = ("reference",)
-    search_fields = ("reference", "project_title", "organisation.name", "contact.name", "contact.email")
+    # The municipality is found by its French, Dutch and English names (backoffice.search.NAMED_VALUES).
+    search_fields = ("reference", "project_title", "organisation.name", "contact.name", "contact.email", "municipality")
     managed_fields = ("status",)
     export_columns = (
         "reference", "received_on", "organisation.name", "organisation.type", "organisation.enterprise_number",

@@ -1,6 +1,7 @@
 """The shipped demo fixtures in seeds/*.json, loaded by `flask seed`: complete, idempotent, all or nothing."""
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -196,7 +197,9 @@ def test_the_seeded_data_shows_in_the_admin_lists(seeded, client):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert len(cells(page, "reference")) == 20
-    assert all(" — " in lots or not lots for lots in cells(page, "lots"))
+    # Lots by code in the list, each named in full on hover.
+    assert all(re.fullmatch(r"L\d( , L\d)*", lots) or not lots for lots in cells(page, "lots"))
+    assert all(" — " in title for title in re.findall(r'<abbr title="([^"]*)">L\d</abbr>', page))
 
     for view, column in (("providers", "name"), ("lots", "code"), ("briefings", "reference")):
         response = client.get(f"/admin/{view}/")

@@ -70,3 +70,38 @@ document.addEventListener("keydown", function (event) {
   name(document);
   new MutationObserver(function () { name(document); }).observe(document.body, { childList: true, subtree: true });
 })();
+
+// Texts with a limit (data-max-length): a counter under the field, "4 980 / 5 000", marked when over.
+// Nothing is cut: the save is refused with a message naming the field (the schema's limit).
+(function () {
+  var template = document.body.getAttribute("data-counter-template");
+  var over = document.body.getAttribute("data-counter-over");
+  if (!template) {
+    return;
+  }
+  var number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  function attach(field) {
+    if (field.hasAttribute("data-counter-ready")) {
+      return;
+    }
+    field.setAttribute("data-counter-ready", "");
+    var limit = parseInt(field.getAttribute("data-max-length"), 10);
+    var counter = document.createElement("small");
+    counter.className = "form-text text-muted text-counter";
+    counter.id = field.id + "-counter";
+    counter.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", counter);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    function update() {
+      var length = field.value.length;
+      counter.textContent = template.replace("%(count)s", number.format(length)).replace("%(max)s", number.format(limit)) +
+        (length > limit ? " " + over : "");
+      counter.classList.toggle("text-danger", length > limit);
+      counter.classList.toggle("text-muted", length <= limit);
+    }
+    field.addEventListener("input", update);
+    update();
+  }
+  document.querySelectorAll("[data-max-length]").forEach(attach);
+})();

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, current_app, flash, g, get_flashed_messages, redirect, request
+from flask import abort, current_app, flash, g, get_flashed_messages, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
 from flask_admin import babel as admin_babel
@@ -28,9 +28,9 @@ from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
-from backoffice.i18n import _, _l, admin_gettext, current_language
+from backoffice.i18n import _, _l, admin_gettext, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
-from backoffice.references import label_cache
+from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
 from backoffice.views.links import linked_formatter
@@ -326,18 +326,34 @@ class CollectionView(BoundedListArguments, ModelView):
             return False
         try:
             records.delete(self.schema.collection, model, actor=current_actor())
-        except records.DeleteRefused as refused:
-            flash(
-                _("This record cannot be deleted because other records refer to it: %(names)s.",
-                  names="; ".join(refused.referrers)),
-                "error",
-            )
+        except records.DeleteRefused:
+            flash(self._refusal_list(model), "error")
             return False
         except records.StaleRecord:
             flash(_("Someone else changed this record meanwhile; it was not deleted."), "error")
             return False
         self.after_model_delete(model)
         return True
+
+    def _refusal_list(self, model):
+        """Why a record cannot be deleted: the records that refer to it, grouped by kind, linked, counted."""
+        groups = referrer_groups(self.coll.database, self.schema.collection, model)
+        total = sum(count for _source, _named, count in groups)
+        items = []
+        for source, named, count in groups:
+            links = Markup(", ").join(
+                Markup('<a href="%s">%s</a>') % (url_for(f"{source}.details_view", id=str(record_id)), text)
+                for record_id, text in named
+            )
+            more = count - len(named)
+            if more:
+                links += Markup(" ") + ngettext("and %(num)d more", "and %(num)d more", more)
+            kind = Markup("%s (%s)") % (COLLECTION_NAMES[source], count)
+            items.append(Markup("<li>%s</li>") % (Markup(escape(_("%(label)s: %(value)s"))) % {"label": kind, "value": links}))
+        heading = ngettext("%(name)s cannot be deleted: %(num)d other record refers to it.",
+                           "%(name)s cannot be deleted: %(num)d other records refer to it.", total,
+                           name=self.record_title(model))
+        return Markup("%s<ul class=\"mb-0\">%s</ul>") % (heading, Markup("").join(items))
 
     @action("delete", _l("Delete"), _l("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):

@@ -1,0 +1,57 @@
+"""Search edge cases and delete refusals a person can act on.
+
+A search of signs only ("(", "%") matches nothing instead of everything; a municipality
+is found by its name in the other language; a record others refer to is refused with
+the list of those records, grouped by kind, linked, each once, counted beyond five.
+"""
+import re
+from html import unescape
+
+import pytest
+
+from conftest import cells
+from test_i18n import visible_texts
+
+
+@pytest.fixture
+def two_requests(make):
+    make.lot()
+    make.request(project_title="Jardin de l'École", municipality="21015")
+    make.request(project_title="Maison de quartier", municipality="21009")
+
+
+@pytest.mark.parametrize("typed", ["(", "%", "%%", "(*)", ".*", "$ne"])
+def test_a_search_of_signs_only_finds_nothing(client, two_requests, typed):
+    page = client.get("/admin/requests/", query_string={"search": typed}).get_data(as_text=True)
+
+    assert cells(page, "reference") == []
+
+
+@pytest.mark.parametrize("typed", ["Schaarbeek", "schaerbeek", "SCHAAR"])
+def test_a_municipality_is_found_by_its_name_in_either_language(client, two_requests, typed):
+    page = client.get("/admin/requests/", query_string={"search": typed, "lang": "fr"}).get_data(as_text=True)
+
+    assert cells(page, "project_title") == ["Jardin de l'École"]
+
+
+def test_a_referenced_lot_lists_who_refers_to_it_grouped_linked_and_counted(client, database, make):
+    lot = make.lot()
+    make.provider()
+    for number in range(7):
+        make.request(project_title=f"Demande {number}")
+    client.get("/admin/?lang=fr")
+
+    page = client.form_post("/admin/lots/delete/", {"id": str(lot["_id"]), "url": "/admin/lots/"},
+                            form_url="/admin/lots/", follow_redirects=True).get_data(as_text=True)
+
+    alert = re.search(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', page, re.S).group(1)
+    text = " ".join(visible_texts(alert))
+    assert "L1 ne peut pas être supprimé\u00a0: 8 autres enregistrements y font référence." in text
+    items = re.findall(r"<li>(.*?)</li>", alert, re.S)
+    assert len(items) == 2
+    requests_item = next(item for item in items if "Demande (7)" in unescape(item))
+    assert len(re.findall(r'<a href="/admin/requests/details/\?id=[0-9a-f]{24}">', requests_item)) == 5
+    assert "et 2 autres" in unescape(requests_item)
+    provider_item = next(item for item in items if "Prestataire (1)" in unescape(item))
+    assert "Agora Participation scrl" in unescape(provider_item)
+    assert database["lots"].count_documents({}) == 1
