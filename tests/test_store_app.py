@@ -38,3 +38,12 @@ def test_tests_may_ask_for_mongomock_and_an_unknown_engine_is_refused(tmp_path):
     assert not (tmp_path / SQLITE_FILE).exists()
     with pytest.raises(ValueError):
         store_app.init_app(_app(STORE_ENGINE="tinymongo"))
+
+
+def test_the_app_starts_while_mongodb_does_not_answer():
+    # Nothing listens on port 9 of the loopback: the server never answers.
+    app = _app(MONGO_URI="mongodb://127.0.0.1:9/backoffice", MONGO_TIMEOUT_MS=100)
+    store = store_app.init_app(app)
+    assert isinstance(store, MongoStore) and not store.indexed
+    assert store.ping() is False
+    store_app.close(app)

@@ -286,7 +286,8 @@ def connect(config):
         client = MongoClient(config["MONGO_URI"], connect=False, serverSelectionTimeoutMS=timeout,
                              connectTimeoutMS=timeout, socketTimeoutMS=timeout * 5)
         name = config.get("MONGO_DBNAME") or client.get_default_database("backoffice").name
-        return MongoStore(client[name])
+        # Indexes once the server answers (backoffice.store.app): the app starts without its database.
+        return MongoStore(client[name], create_indexes=False)
     raise ValueError(f"Unknown STORE_ENGINE {engine!r}")
 
 

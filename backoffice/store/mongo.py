@@ -46,6 +46,7 @@ class MongoStore(Store):
         self.sessions = _has_sessions(database.client)
         # mongomock: one lock for every operation (see the module's docstring).
         self._lock = None if self.sessions else threading.RLock()
+        self.indexed = False
         if create_indexes:
             self.ensure_indexes()
 
@@ -68,6 +69,7 @@ class MongoStore(Store):
                     self.db[coll.name].create_index([(path, ASCENDING) for path in paths], unique=index.unique)
                 if coll.search_fields:
                     self.db[coll.name].create_index([(search.FIELD, ASCENDING)])
+        self.indexed = True
 
     def _ping(self):
         self.db.command("ping")
