@@ -81,6 +81,9 @@ def test_staff_files_a_document_and_every_role_downloads_it_as_an_attachment(app
     assert response.mimetype == "application/pdf"
     actions = [(entry["action"], entry["actor"]) for entry in database["audit"].find({"action": {"$regex": "^file_"}})]
     assert actions == [("file_upload", "staff@perspective.example"), ("file_download", "manager@centrale.example")]
+    history = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", details(manager, view, doc))))
+    assert "manager@centrale.example File downloaded Offre_signee_v2.pdf" in history
+    assert "staff@perspective.example File added Offre_signee_v2.pdf" in history
 
 
 def test_a_file_is_filed_under_an_invitation_of_the_briefing(client, database, records):

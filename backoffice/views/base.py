@@ -207,7 +207,9 @@ class CollectionView(BoundedListArguments, ModelView):
                 "when": moment(entry["at"]),
                 "actor": entry["actor"],
                 "action": audit.action_label(entry["action"]),
-                "changes": [audit.describe_change(change, self.fields, labels) for change in entry.get("changes", [])],
+                "changes": [audit.describe_change(change, self.fields, labels) for change in entry.get("changes", [])]
+                # A file added, downloaded or deleted names the file.
+                + ([entry["details"]["file"]] if isinstance(entry.get("details"), dict) and entry["details"].get("file") else []),
             }
             for entry in audit.history(self.coll.database, self.schema.collection, model["_id"])
         ]
