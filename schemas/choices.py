@@ -22,6 +22,15 @@ LANGUAGES = {
     "en": _l("English"),
 }
 
+# Countries of a postal address (see schemas.contact.POSTCODES).
+COUNTRIES = {
+    "BE": _l("Belgium"),
+    "FR": _l("France"),
+    "NL": _l("Netherlands"),
+    "LU": _l("Luxembourg"),
+    "DE": _l("Germany"),
+}
+
 # The 19 municipalities by NIS code, plus the whole region for region-wide requests: (French, Dutch[, English]).
 MUNICIPALITY_NAMES = {
     "21001": ("Anderlecht", "Anderlecht"),

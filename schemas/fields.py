@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from bson.decimal128 import Decimal128
 from marshmallow import ValidationError, fields, validate
 from stdnum import exceptions as stdnum_exceptions
@@ -176,10 +177,15 @@ class Url(Translated, fields.String):
 
 
 class Phone(Translated, fields.String):
-    """A Belgian phone number, stored in international form (+3222345678)."""
+    """A phone number, Belgian or foreign, checked by python-phonenumbers and stored in E.164 (+3222345678).
+
+    Typed nationally for Belgium (02 234 56 78, 0470 12 34 56) or internationally with + or 00
+    (+33 1 42 68 53 00); digits only, with spaces, dots, slashes, dashes or brackets between them.
+    """
 
     default_error_messages = {
-        "invalid": _l("Not a valid Belgian phone number (for example 02 123 45 67 or 0470 12 34 56)."),
+        "invalid": _l("Not a valid phone number: write a Belgian number (02 123 45 67, 0470 12 34 56) "
+                      "or a foreign one with its country code (+33 1 42 68 53 00)."),
     }
 
     def __init__(self, label, help_text=None, **kwargs):
@@ -187,32 +193,41 @@ class Phone(Translated, fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         raw = re.sub(r"[\s./()\-]", "", str(value))
-        for prefix in ("+32", "0032", "0"):
-            if raw.startswith(prefix):
-                national = raw[len(prefix):]
-                break
-        else:
+        # A number starts with its trunk 0 (Belgium) or an international prefix; ASCII digits only.
+        if not re.fullmatch(r"(?:\+|00|0)[0-9]+", raw):
             raise self.make_error("invalid")
-        # Landlines have 8 digits after the 0, mobiles (04..) have 9.
-        mobile = national.startswith("4")
-        if not re.fullmatch(r"[0-9]+", national) or national.startswith("0") or len(national) != (9 if mobile else 8):
+        try:
+            number = phonenumbers.parse(raw, "BE")
+        except phonenumbers.NumberParseException:
+            raise self.make_error("invalid") from None
+        if number.country_code == 32:
+            # Belgium by its numbering plan's lengths (landlines 8 digits after the 0, mobiles 04.. 9), without
+            # phonenumbers' allocated ranges, which refuse the fictitious numbers of examples and tests;
+            # "+32 02…" keeps the trunk 0 after the country code: no number.
+            national = str(number.national_number)
+            international = not raw.startswith("0") or raw.startswith("00")
+            trunk_kept = international and raw.lstrip("+0").removeprefix("32").startswith("0")
+            if trunk_kept or len(national) != (9 if national.startswith("4") else 8):
+                raise self.make_error("invalid")
+        elif not phonenumbers.is_valid_number(number):
             raise self.make_error("invalid")
-        return "+32" + national
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return format_phone(value)
 
 
 def format_phone(value):
-    """Show +3222345678 as 02 234 56 78 and +32470123456 as 0470 12 34 56."""
-    if not value or not value.startswith("+32"):
+    """Show a Belgian number as it is dialled here (02 234 56 78, 0470 12 34 56), a foreign one internationally."""
+    if not value:
         return value
-    national = "0" + value[3:]
-    if len(national) == 10:
-        return f"{national[:4]} {national[4:6]} {national[6:8]} {national[8:]}"
-    if national[:2] in ("02", "03", "04", "09"):
-        return f"{national[:2]} {national[2:5]} {national[5:7]} {national[7:]}"
-    return f"{national[:3]} {national[3:5]} {national[5:7]} {national[7:]}"
+    try:
+        number = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code == 32:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class EnterpriseNumber(Translated, fields.String):

@@ -57,7 +57,7 @@ def test_create_stores_the_validated_document(client, database, lot):
     stored = database["providers"].find_one({})
     assert stored["name"] == "Agora Participation scrl"
     assert stored["enterprise_number"] == "0123456749"
-    assert stored["address"] == {"street": "Rue de la Loi 16", "postcode": "1000", "city": "Bruxelles"}
+    assert stored["address"] == {"street": "Rue de la Loi 16", "postcode": "1000", "city": "Bruxelles", "country": "BE"}
     assert stored["website"] == "https://agora.example"
     assert stored["contact"] == {"name": "Léa Fictive", "email": "lea@agora.example", "phone": "+3225123456"}
     assert stored["languages"] == ["fr", "nl"]

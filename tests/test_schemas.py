@@ -28,7 +28,8 @@ ENTERPRISE_LENGTH = "An enterprise number has 10 digits, for example 0123.456.74
 ENTERPRISE_DIGITS = "An enterprise number holds only digits (and dots)."
 ENTERPRISE_FIRST_DIGIT = "An enterprise number starts with 0 or 1."
 ENTERPRISE_CHECKSUM = "This enterprise number does not exist: its check digits are wrong."
-PHONE_INVALID = "Not a valid Belgian phone number (for example 02 123 45 67 or 0470 12 34 56)."
+PHONE_INVALID = ("Not a valid phone number: write a Belgian number (02 123 45 67, 0470 12 34 56) "
+                 "or a foreign one with its country code (+33 1 42 68 53 00).")
 MONEY_INVALID = "Not a valid amount (for example 12500 or 12500,50)."
 MONEY_PRECISION = "At most two decimals (cents)"
 MONEY_NEGATIVE = "An amount cannot be negative."
@@ -306,9 +307,13 @@ def test_organisation_enterprise_number_is_optional_and_checked_when_given():
         ("0470/12.34.56", "+32470123456"),
         ("+32 470 12 34 56", "+32470123456"),
         ("0032470123456", "+32470123456"),
+        # A foreign provider's number, with its country code (python-phonenumbers checks it).
+        ("+33 1 42 68 53 00", "+33142685300"),
+        ("0033 6 12 34 56 78", "+33612345678"),
+        ("+31 20 123 4567", "+31201234567"),
     ],
 )
-def test_belgian_phone_in_national_or_international_notation_is_stored_as_plus_32(typed, stored):
+def test_phone_in_national_or_international_notation_is_stored_in_e164(typed, stored):
     assert load(ProviderSchema, provider_with_phone(typed))["contact"]["phone"] == stored
 
 
@@ -320,15 +325,14 @@ def test_belgian_phone_in_national_or_international_notation_is_stored_as_plus_3
         "0470 12 34 5",  # mobile one digit short
         "0470 12 34 567",  # mobile one digit long
         "+32 02 123 45 67",  # trunk 0 kept after the country code
-        "+33 1 23 45 67 89",  # France
-        "0033 1 23 45 67 89",
-        "+31 20 123 4567",  # the Netherlands
+        "+33 1 23 45",  # France, too short
+        "+999 1 23 45 67 89",  # no such country code
         "02 ABC 45 67",
         "phone me",
         "12345678",
     ],
 )
-def test_phone_that_is_not_a_belgian_number_is_refused(typed):
+def test_phone_that_is_no_number_is_refused(typed):
     assert messages_on(ProviderSchema, provider_with_phone(typed), "contact", "phone") == [PHONE_INVALID]
 
 
@@ -742,7 +746,18 @@ def test_website_that_is_not_a_public_web_address_is_refused(typed):
 @pytest.mark.parametrize("typed", ["0123", "105", "10500", "ABCD"])
 def test_postcode_that_is_not_belgian_is_refused(typed):
     provider = a_provider(address={"city": "Bruxelles", "postcode": typed})
-    assert "A Belgian postcode has 4 digits." in messages_on(ProviderSchema, provider, "address", "postcode")
+    assert "A Belgian postcode has 4 digits (1000)." in messages_on(ProviderSchema, provider, "address", "postcode")
+
+
+@pytest.mark.parametrize("country, typed", [("FR", "75001"), ("NL", "1012 AB"), ("LU", "L-1009"), ("DE", "10115"), ("BE", "1000")])
+def test_a_postcode_is_read_as_its_country_writes_them(country, typed):
+    provider = a_provider(address={"city": "Ville", "postcode": typed, "country": country})
+    assert load(ProviderSchema, provider)["address"]["country"] == country
+
+
+def test_a_french_postcode_in_belgium_is_refused():
+    provider = a_provider(address={"city": "Paris", "postcode": "99999", "country": "BE"})
+    assert messages_on(ProviderSchema, provider, "address", "postcode") == ["A Belgian postcode has 4 digits (1000)."]
 
 
 # --- lots -------------------------------------------------------------------------------------
