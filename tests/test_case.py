@@ -176,3 +176,30 @@ def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_an
     assert stored(database, "briefings", briefing)["invitations"][1]["offer_amount"] == 800000
     # Shown once: the next visit shows the form as recorded.
     assert "invalid-feedback" not in details_page(client, "briefings", briefing)
+
+
+def test_related_lists_are_read_in_one_query_whatever_their_length(client, database, make, case, monkeypatch):
+    request, _briefing = case
+    agora = database["providers"].find_one({"enterprise_number": AGORA})
+    collection_class = type(database["briefings"])
+    original, reads = collection_class.find, []
+
+    def counted(self, *args, **kwargs):
+        if getattr(self, "name", None) == "briefings":
+            reads.append(args[0] if args else kwargs.get("filter"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection_class, "find", counted)
+
+    def briefing_reads():
+        reads.clear()
+        details_page(client, "requests", request)
+        details_page(client, "providers", agora)
+        return len(reads)
+
+    few = briefing_reads()
+    assert few >= 2  # the request's briefings, the provider's invitations
+    for _index in range(4):
+        make.briefing(request=request["reference"], lots=["L1"], status="cancelled",
+                      invitations=[{"provider": AGORA, "lot": "L1", "sent_on": TODAY, "response": "declined"}])
+    assert briefing_reads() == few
