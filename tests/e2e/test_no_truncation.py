@@ -10,7 +10,7 @@ def test_a_pasted_text_over_the_limit_is_counted_kept_and_refused(page, live_app
     with live_app.app_context():
         doc = records.create(
             "requests",
-            {"received_on": "2026-11-02", "organisation": {"name": "Commune d'Evere", "type": "municipal_administration"},
+            {"received_on": "2024-01-15", "organisation": {"name": "Commune d'Evere", "type": "municipal_administration"},
              "municipality": "21006", "contact": {"name": "Lou Long", "email": "lou@evere.example"},
              "project_title": "Un texte trop long"},
             actor="e2e", db=db.get_db(live_app),
