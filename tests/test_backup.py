@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from backoffice import create_app, db, seeding
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, TEST_SECRET_KEY, csrf_token
 
 
 def fresh_app(engine, tmp_path):
     """A second app on an empty store of the same engine."""
-    config = {"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "fresh"), "SECRET_KEY": "test-secret"}
+    config = {"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "fresh"), "SECRET_KEY": TEST_SECRET_KEY}
     if engine == "mongodb":
         config["MONGO_URI"] = os.environ["MONGO_URI"]
         config["MONGO_DBNAME"] = f"backoffice_test_{uuid.uuid4().hex[:12]}"

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from backoffice import create_app, db as database_module, files
-from conftest import csrf_token
+from conftest import TEST_SECRET_KEY, csrf_token
 
 AGORA = "0123456749"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + os.urandom(50_000) + b"\n%%EOF\n"
@@ -154,7 +154,7 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
 
     other = create_app({"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "other"),
-                        "SECRET_KEY": "test-secret"})
+                        "SECRET_KEY": TEST_SECRET_KEY})
     try:
         result = other.test_cli_runner().invoke(args=["restore", str(path)])
         assert result.exit_code == 0, result.output

@@ -11,13 +11,14 @@ from bson import Binary, ObjectId
 from bson.decimal128 import Decimal128
 
 from backoffice import create_app, db, seeding, users
+from conftest import TEST_SECRET_KEY
 from backoffice.store import SQLITE_FILE, prefixes
 from backoffice.store.sqlite import SQLiteStore
 
 
 def _tinymongo_app(directory):
     return create_app({"TESTING": True, "DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(directory),
-                       "SECRET_KEY": "test", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+                       "SECRET_KEY": TEST_SECRET_KEY, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
 
 
 def _everything(database):
@@ -26,7 +27,7 @@ def _everything(database):
 
 
 def _import(directory, source):
-    app = create_app({"TESTING": True, "BACKOFFICE_DATA_DIR": str(directory), "SECRET_KEY": "test"})
+    app = create_app({"TESTING": True, "BACKOFFICE_DATA_DIR": str(directory), "SECRET_KEY": TEST_SECRET_KEY})
     return app.test_cli_runner().invoke(args=["store", "import-tinymongo", str(source)])
 
 

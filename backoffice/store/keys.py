@@ -127,13 +127,3 @@ def values_at(doc, path):
         else:
             found.append(node)
     return found
-
-
-def value_at(doc, path):
-    """The single value at a dotted path through sub-documents; None when any step is missing."""
-    node = doc
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node

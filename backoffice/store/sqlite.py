@@ -37,6 +37,7 @@ import threading
 
 import bson
 
+from backoffice.paths import value_at
 from backoffice.store import _ANY, Conflict, DuplicateKey, Page, Store, keys
 from backoffice.store.query import project as _project
 
@@ -211,7 +212,7 @@ class SQLiteStore(Store):
         """Insert (rid None) or rewrite one document with its derived keys, list rows and terms."""
         table = _quote(coll.name)
         body = bson.encode(doc)
-        derived = [keys.key(keys.value_at(doc, f.path)) for f in coll.scalar_fields]
+        derived = [keys.key(value_at(doc, f.path)) for f in coll.scalar_fields]
         names = [_column(f.path) for f in coll.scalar_fields]
         try:
             if rid is None:
