@@ -51,7 +51,7 @@ class HomeView(AdminIndexView):
 
 def _filter_url(view, column, value):
     """The requests list narrowed to one value of a column, through the list's own filter."""
-    for index, flt in enumerate(view._filters or []):
+    for index, flt in enumerate(view.get_filters() or []):
         if getattr(flt, "column", None) == column and not getattr(flt, "data_type", None):
             return url_for(f"{view.endpoint}.index_view", **{f"flt0_{view.get_filter_arg(index, flt)}": value})
     return url_for(f"{view.endpoint}.index_view")
