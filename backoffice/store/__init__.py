@@ -202,8 +202,22 @@ class Store:
         """Make the named counter at least `at_least` (after records were loaded with numbers)."""
         self._sequence(name, lambda seq: max(seq, at_least), only_raise=True)
 
+    @contextlib.contextmanager
     def transaction(self):
-        """A context manager: the writes inside it happen all together or not at all."""
+        """The writes inside the block happen all together or not at all; a nested block joins the outer one."""
+        local = self._local
+        if local.depth:
+            local.depth += 1
+            try:
+                yield self
+            finally:
+                local.depth -= 1
+            return
+        with self._outermost_transaction():
+            yield self
+
+    def _outermost_transaction(self):
+        """The engine's own transaction around the outermost block (sets `self._local.depth` to 1 inside it)."""
         raise NotImplementedError
 
     # Shared helpers ----------------------------------------------------------------

@@ -83,16 +83,9 @@ class MongoStore(Store):
     # Transactions ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self):
-        """A session and a transaction (emulated on mongomock); nested blocks join the outer one."""
+    def _outermost_transaction(self):
+        """A session and a transaction (emulated on mongomock)."""
         local = self._local
-        if local.depth:
-            local.depth += 1
-            try:
-                yield self
-            finally:
-                local.depth -= 1
-            return
         if self.sessions:
             try:
                 with self.db.client.start_session() as session:

@@ -87,17 +87,10 @@ class SQLiteStore(Store):
         return local.conn
 
     @contextlib.contextmanager
-    def transaction(self):
+    def _outermost_transaction(self):
         """`BEGIN IMMEDIATE` ... `COMMIT`, or `ROLLBACK` when an exception leaves the block."""
         conn = self._conn()
         local = self._local
-        if local.depth:
-            local.depth += 1
-            try:
-                yield self
-            finally:
-                local.depth -= 1
-            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
