@@ -24,7 +24,7 @@ from backoffice.i18n import _l
 
 COLLECTION = "outbox"
 STATUSES = ("queued", "sending", "sent", "failed")
-# What a failure was, in words staff understand (the technical detail follows in brackets).
+# What a failure was, in words staff understand (the record keeps the technical detail after them).
 ERRORS = {
     "unreachable": _l("The mail server could not be reached"),
     "rejected": _l("The mail server refused the message"),
@@ -42,14 +42,18 @@ def init_app(app):
     mail.init_app(app)
 
 
-def error_text(message):
-    """The last error of a message in the current language (empty when there is none)."""
+def error_text(message, detail=True):
+    """The last error of a message in the current language (empty when there is none).
+
+    The technical detail (server, SMTP answer) is for the record and the command line,
+    read by whoever runs the mail server; pages show the words alone (`detail=False`).
+    """
     code = message.get("error_code")
     if not code:
         return ""
     words = str(ERRORS.get(code, code))
-    detail = message.get("error_detail")
-    return f"{words} ({detail})" if detail else words
+    technical = message.get("error_detail") if detail else None
+    return f"{words} ({technical})" if technical else words
 
 
 def queue(db, key, to, subject, body, language, record, attachments=()):

@@ -140,6 +140,7 @@ def test_a_stopped_server_leaves_the_messages_waiting_and_outbox_send_delivers_e
         assert message["last_error"].startswith("The mail server could not be reached (127.0.0.1:")
     page = client.get(f"/admin/briefings/details/?id={briefing['_id']}").get_data(as_text=True)
     assert page.count("The mail server could not be reached") == 3
+    assert "127.0.0.1" not in page  # no host name on a page: the detail stays in the record
 
     smtp.start()
     result = runner.invoke(args=["outbox", "send"])

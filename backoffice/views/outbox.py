@@ -27,7 +27,7 @@ def shown(message):
     return dict(
         message,
         status_label=str(STATUS_LABELS.get(message.get("status"), message.get("status"))),
-        error=outbox.error_text(message),
+        error=outbox.error_text(message, detail=False),
         created=moment(message.get("created_at")),
         sent=moment(message.get("sent_at")),
     )
