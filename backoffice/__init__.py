@@ -2,6 +2,7 @@
 from flask import Flask, jsonify, redirect, url_for
 
 from backoffice import admin, auth, cli, config, db, errors, i18n, outbox, security
+from backoffice.store import app as store_app
 
 
 def create_app(test_config=None):
@@ -12,6 +13,9 @@ def create_app(test_config=None):
     security.init_app(app)
     errors.init_app(app)
     db.init_app(app)
+    # TRANSITION (issue 15): the store beside the legacy database, sharing it on mongomock/MongoDB.
+    legacy = db.get_db(app)
+    store_app.init_app(app, database=None if app.config["DATABASE_ENGINE"] == "tinymongo" else legacy)
     outbox.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
