@@ -1,52 +1,42 @@
-"""`flask --app app store import-tinymongo PATH`: an embedded store of today's app, moved into the new store.
+"""`flask --app app store import-tinymongo PATH`: an embedded store of the former app, moved into the new store.
 
-The source is written by the app itself on tinymongo (the real peer): the demo seeds, a
-user, audit entries and values of every kind tinymongo tags (ObjectId, dates,
-Decimal128, binary, a mapping that looks like a tag).
+The source, tests/data/tinymongo/backoffice.sqlite.gz, was written once by the app itself on
+tinymongo 1.3.1 (the real peer), before tinymongo left the project: the demo seeds, a user,
+audit entries and values of every kind tinymongo tags (ObjectId, dates, Decimal128, binary,
+a mapping that looks like a tag). expected.json.gz holds what that app read back from it
+(MongoDB extended JSON, canonical), every document with its types.
 """
+import gzip
 import shutil
 import sqlite3
+from pathlib import Path
 
-from bson import Binary, ObjectId
+from bson import ObjectId, json_util
 from bson.decimal128 import Decimal128
+from bson.json_util import CANONICAL_JSON_OPTIONS
 
-from backoffice import create_app, db, seeding, users
+from backoffice import create_app
 from conftest import TEST_SECRET_KEY
 from backoffice.store import SQLITE_FILE, prefixes
 from backoffice.store.sqlite import SQLiteStore
 
-
-def _tinymongo_app(directory):
-    return create_app({"TESTING": True, "DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(directory),
-                       "SECRET_KEY": TEST_SECRET_KEY, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
-
-
-def _everything(database):
-    names = ["audit", "briefings", "counters", "lots", "providers", "requests", "users"]
-    return {name: {doc["_id"]: doc for doc in database[name].find()} for name in names}
+SOURCE = Path(__file__).parent / "data" / "tinymongo"
 
 
 def _import(directory, source):
-    app = create_app({"TESTING": True, "BACKOFFICE_DATA_DIR": str(directory), "SECRET_KEY": TEST_SECRET_KEY})
+    app = create_app({"TESTING": True, "STORE_ENGINE": "sqlite", "BACKOFFICE_DATA_DIR": str(directory),
+                      "SECRET_KEY": TEST_SECRET_KEY})
     return app.test_cli_runner().invoke(args=["store", "import-tinymongo", str(source)])
 
 
 def _build_source(directory):
-    app = _tinymongo_app(directory)
-    with app.app_context():
-        database = db.get_db(app)
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
-        assert not report.errors
-        users.create_user(database, "admin@perspective.example", "admin", "correct horse battery staple")
-        database["audit"].insert_one({
-            "at": database["requests"].find_one({})["created_at"], "actor": "test", "action": "export",
-            "collection": None, "record": None, "key": None, "changes": [],
-            "details": {"amount": Decimal128("1234.56"), "raw": Binary(b"\x00\x01\xff", 0),
-                        "looks_like_a_tag": {"__tinymongo_type_v1__": "objectid", "value": "not an id"}},
-        })
-        content = _everything(database)
-    db.close(app)
-    return content
+    """The tinymongo data directory in `directory`; returns {collection: {_id: document}} as the old app read it."""
+    directory.mkdir(parents=True)
+    with gzip.open(SOURCE / "backoffice.sqlite.gz", "rb") as packed, open(directory / "backoffice.sqlite", "wb") as plain:
+        shutil.copyfileobj(packed, plain)
+    with gzip.open(SOURCE / "expected.json.gz", "rt", encoding="utf-8") as packed:
+        content = json_util.loads(packed.read(), json_options=CANONICAL_JSON_OPTIONS.with_options(tz_aware=False))
+    return {name: {doc["_id"]: doc for doc in docs} for name, docs in content.items()}
 
 
 def test_import_copies_every_document_with_its_types(tmp_path):
