@@ -34,8 +34,12 @@ ACTIONS = {
 }
 
 
-def record(db, action, actor, collection=None, doc=None, changes=None, details=None, moment=None):
-    """Append one entry; raise if it cannot be written."""
+def record(store, action, actor, collection=None, doc=None, changes=None, details=None, moment=None):
+    """Append one entry; raise if it cannot be written.
+
+    Inside the caller's `store.transaction()` the entry is written with the change it
+    describes, or neither is.
+    """
     entry = {
         "at": moment or now(),
         "actor": actor,
@@ -48,7 +52,7 @@ def record(db, action, actor, collection=None, doc=None, changes=None, details=N
     if details:
         entry["details"] = details
     try:
-        db[COLLECTION].insert_one(entry)
+        store.insert(COLLECTION, entry)
     except Exception:
         log.critical("audit entry could not be written: %s %s %s", action, collection, entry["key"])
         raise
@@ -95,12 +99,10 @@ def _flat(doc, name):
     return {name: value} if value not in EMPTY else {}
 
 
-def history(db, collection, record_id, limit=200):
+def history(store, collection, record_id, limit=200):
     """The entries about one record, newest first."""
-    # `record` first: the embedded store reads the candidates of the first indexed field it meets,
-    # and one record's entries are a handful where a collection's are thousands.
-    cursor = db[COLLECTION].find({"record": record_id, "collection": collection}).sort([("at", -1), ("_id", -1)])
-    return list(cursor.limit(limit))
+    return store.find(COLLECTION, {"record": record_id, "collection": collection},
+                      sort=[("at", -1), ("_id", -1)], limit=limit)
 
 
 def field_label(collection, path):

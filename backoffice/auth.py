@@ -12,8 +12,8 @@ from wtforms import EmailField, HiddenField, PasswordField
 
 from backoffice import audit, throttle, users
 from backoffice.clock import now
-from backoffice.db import get_db
 from backoffice.i18n import LANGUAGES, _, _l, ngettext
+from backoffice.store.app import get_store
 
 # What each role may do; the views ask these sets, never the role names.
 READERS = {"admin", "staff", "manager"}
@@ -56,7 +56,7 @@ def load_user(user_id):
     (sign-out, password or role change): the cookie's version no longer matches.
     """
     try:
-        doc = get_db()["users"].find_one({"_id": ObjectId(user_id)})
+        doc = get_store().get("users", ObjectId(user_id))
     except (InvalidId, TypeError):
         return None
     if doc is None or not doc.get("active", True):
@@ -114,28 +114,28 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        db = get_db()
+        store = get_store()
         email = (form.email.data or "").strip().lower()
         if len(email) > MAX_EMAIL_LENGTH:
             return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
         moment = now()
         try:
-            taken = throttle.take_turn(db, email, request.remote_addr, moment)
+            taken = throttle.take_turn(store, email, request.remote_addr, moment)
         except throttle.Throttled as throttled:
             # One audit entry per wait, not one per attempt: a flood of tries adds nothing more to the trail.
             if throttled.first_refusal:
-                audit.record(db, "sign_in_failed", email or "anonymous", details={"reason": "throttled"})
+                audit.record(store, "sign_in_failed", email or "anonymous", details={"reason": "throttled"})
             seconds = max(1, math.ceil(throttled.wait.total_seconds()))
             message = ngettext("Too many failed attempts. Please wait %(num)d second and try again.",
                                "Too many failed attempts. Please wait %(num)d seconds and try again.", seconds)
             response = make_response(render_template("login.html", form=form, error=message), 429)
             response.headers["Retry-After"] = str(seconds)
             return response
-        user = users.authenticate(db, email, form.password.data or "")
+        user = users.authenticate(store, email, form.password.data or "")
         if user is None:
-            audit.record(db, "sign_in_failed", email or "anonymous")
+            audit.record(store, "sign_in_failed", email or "anonymous")
             return render_template("login.html", form=form, error=_("The e-mail address or the password is wrong.")), 200
-        throttle.succeeded(db, taken, moment)
+        throttle.succeeded(store, taken, moment)
         # A language chosen on the sign-in page is the user's new choice (kept in the profile); otherwise the
         # profile's language, which the sign-in page already spoke if this browser was used before.
         chosen = session.get("lang_chosen")
@@ -149,10 +149,10 @@ def login():
         if chosen in LANGUAGES:
             session["lang"] = chosen
             if user.get("language") != chosen:
-                db["users"].update_one({"_id": user["_id"]}, {"$set": {"language": chosen}})
+                store.update("users", user["_id"], {"language": chosen})
         else:
             session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
-        audit.record(db, "sign_in", user["email"], "users", user)
+        audit.record(store, "sign_in", user["email"], "users", user)
         return redirect(safe_next(form.next.data))
     return render_template("login.html", form=form, error=None)
 
@@ -162,8 +162,10 @@ def logout():
     """Sign out (a POST with the CSRF token, so no link can sign a user out)."""
     if current_user.is_authenticated:
         # Every session of the user ends, not only this cookie: a copy of it opens nothing any more.
-        users.end_sessions(get_db(), current_user.doc["_id"])
-        audit.record(get_db(), "sign_out", current_user.email, "users", current_user.doc)
+        store = get_store()
+        with store.transaction():
+            users.end_sessions(store, current_user.doc["_id"])
+            audit.record(store, "sign_out", current_user.email, "users", current_user.doc)
     language = session.get("lang")
     logout_user()
     session.clear()
@@ -177,7 +179,7 @@ def remember_language_in_profile():
     """When a signed-in user picks a language with ?lang=, keep it in their profile too."""
     wanted = request.args.get("lang")
     if wanted in LANGUAGES and current_user.is_authenticated and current_user.language != wanted:
-        get_db()["users"].update_one({"_id": current_user.doc["_id"]}, {"$set": {"language": wanted}})
+        get_store().update("users", current_user.doc["_id"], {"language": wanted})
 
 
 def init_app(app):

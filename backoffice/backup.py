@@ -25,6 +25,8 @@ from backoffice import audit, records
 from backoffice import db as database
 from backoffice.clock import now
 from backoffice.references import DatabaseReferences
+from backoffice.store.app import get_store
+from backoffice.store.mongo import MongoStore
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 FORMAT = "backoffice-backup"
@@ -146,7 +148,7 @@ def restore(db, path, blobs=None, actor="cli"):
         for digest in set(blobs.digests()) - set(contents):
             blobs.delete(digest)
     counts = {name: len(docs) for name, docs in collections.items()}
-    audit.record(db, "restore", actor, details={"file": os.path.basename(path), "counts": counts})
+    audit.record(get_store(), "restore", actor, details={"file": os.path.basename(path), "counts": counts})
     return counts
 
 
@@ -166,6 +168,7 @@ class StagedDatabase:
 
     def __init__(self, db):
         self.db = db
+        self.client = db.client
 
     def __getitem__(self, name):
         return self.db[STAGING + name]
@@ -188,7 +191,7 @@ def _check(db, collections):
     """Every record through its schema, against the staged records (unique keys, references); the problems found."""
     problems = []
     staged = StagedDatabase(db)
-    refs = DatabaseReferences(staged)
+    refs = DatabaseReferences(MongoStore(staged, create_indexes=False))
     for name, docs in collections.items():
         schema = SCHEMAS.get(name)
         if schema is None:
@@ -199,7 +202,7 @@ def _check(db, collections):
                 problems.append(f"{name}: {field} {value} is taken by more than one record")
         for doc in docs:
             try:
-                records.validate(name, records.editable_data(name, doc), previous=doc, refs=refs, db=staged, today_rules=False)
+                records.validate(name, records.editable_data(name, doc), previous=doc, refs=refs, today_rules=False)
             except records.SaveRefused as refused:
                 fields = ", ".join(f"{field} ({' '.join(map(str, messages)) if isinstance(messages, list) else messages})"
                                    for field, messages in refused.errors.items())

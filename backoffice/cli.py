@@ -13,6 +13,7 @@ from backoffice.db import get_db
 from backoffice.views.base import default_list_sort
 from backoffice.i18n import LANGUAGES
 from backoffice.store.commands import store_group
+from backoffice.store.app import get_store
 from schemas.user import ROLES
 
 
@@ -53,7 +54,7 @@ def create_user_command(email, role, name, language):
     """Create a user; the password comes from a prompt (or stdin), never from the command line."""
     password = _read_password()
     try:
-        users.create_user(get_db(), email, role, password, name=name, language=language, actor="cli")
+        users.create_user(get_store(), email, role, password, name=name, language=language, actor="cli")
     except records.SaveRefused as refused:
         for field, messages in refused.errors.items():
             click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
@@ -69,7 +70,7 @@ def _read_password():
 
 
 def _user(email):
-    user = get_db()["users"].find_one({"email": email.strip().lower()})
+    user = get_store().find_one("users", {"email": email.strip().lower()})
     if user is None:
         raise click.ClickException(f"No user has the e-mail address {email}.")
     return user
@@ -89,7 +90,7 @@ def set_role_command(email, role):
     """Give a user another role (refused for the last active administrator); their sessions end."""
     user = _user(email)
     try:
-        users.change_access(get_db(), user, role, user.get("active", True), actor="cli")
+        users.change_access(get_store(), user, role, user.get("active", True), actor="cli")
     except records.SaveRefused as refused:
         _refused(refused, "The role was not changed.")
     click.echo(f"{user['email']} now has the role {role}; their sessions have ended.")
@@ -102,7 +103,7 @@ def reactivate_command(email):
     """Let a deactivated user sign in again."""
     user = _user(email)
     try:
-        users.change_access(get_db(), user, user["role"], True, actor="cli")
+        users.change_access(get_store(), user, user["role"], True, actor="cli")
     except records.SaveRefused as refused:
         _refused(refused, "The user was not reactivated.")
     click.echo(f"{user['email']} may sign in again.")
@@ -116,7 +117,7 @@ def set_password_command(email):
     user = _user(email)
     password = _read_password()
     try:
-        users.set_password(get_db(), user, password, actor="cli")
+        users.set_password(get_store(), user, password, actor="cli")
     except records.SaveRefused as refused:
         _refused(refused, "The password was not changed.")
     click.echo(f"The password of {user['email']} was changed; their sessions have ended.")
@@ -126,7 +127,7 @@ def set_password_command(email):
 @with_appcontext
 def list_users_command():
     """List the users with their role and whether they may sign in."""
-    for doc in get_db()["users"].find({}, {"email": 1, "role": 1, "active": 1}).sort("email", 1):
+    for doc in get_store().find("users", {}, sort=[("email", 1)], projection={"email": 1, "role": 1, "active": 1}):
         click.echo(f"{doc['email']}\t{doc['role']}\t{'active' if doc.get('active', True) else 'inactive'}")
 
 
@@ -154,7 +155,7 @@ def export_command(collection, lang, out, filters, sep):
     finally:
         if out:
             stream.close()
-    audit.record(get_db(), "export", "cli", collection, details={"filters": list(filters)})
+    audit.record(get_store(), "export", "cli", collection, details={"filters": list(filters)})
 
 
 @click.command("import")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from backoffice import reports
 from backoffice.clock import now
 from backoffice.references import LabelCache
+from backoffice.store.app import legacy_store
 from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
 
 REVIEW_TOO_LONG = dt.timedelta(days=30)
@@ -35,7 +36,7 @@ def requests_by(db):
         statuses[doc.get("status")] += 1
         lots.update(doc.get("lots") or [])
         municipalities[doc.get("municipality")] += 1
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     by_status = Bars("status", [(str(label), statuses[key], {"status": key}) for key, label in REQUEST_STATUSES.items()])
     by_lot = Bars("lot", [(name, lots[code], {"lots": code}) for code, name in labels.choices("lots", everything=True)])
     by_municipality = Bars(

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from backoffice.formatting import day, moment, money
 from backoffice.i18n import _, current_language
 from backoffice.references import LabelCache
+from backoffice.store.app import legacy_store
 from schemas.choices import AWARD_ROUTES, MUNICIPALITIES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -76,7 +77,7 @@ def briefing_context(db, briefing):
     request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
     language = briefing.get("language", "fr")
     # A fresh cache: names must be read in the briefing's language, not the page's.
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     lots = []
     for code in briefing.get("lots", []):
         lot = db["lots"].find_one({"code": code}) or {}
@@ -168,7 +169,7 @@ def letter_context(db, briefing, award, provider, kind, ranking):
     `ranking` is the lot's ranked offers (`awards.ranking`); the provider's own offer gives
     its score and rank, the chosen offer the winner's name and score.
     """
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
     lot_name = labels.get("lots", award["lot"])
     offer = next((item for item in ranking if item.provider == provider.get("enterprise_number")), None)

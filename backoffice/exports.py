@@ -17,6 +17,7 @@ from backoffice.formatting import formatter_for
 from backoffice.i18n import current_language
 from backoffice.paths import value_at
 from backoffice.references import LabelCache
+from backoffice.store.app import legacy_store
 from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
 
@@ -67,7 +68,7 @@ def export_lines(collection, query, sort=None, size=BATCH):
     The names the lines show are loaded once per batch into the returned LabelCache.
     """
     name = collection.name
-    labels = LabelCache(collection.database)
+    labels = LabelCache(legacy_store(collection.database))
     columns = export_fields(name)
     per_item = list_path(name)
     schema_fields = ALL_SCHEMAS[name]().fields

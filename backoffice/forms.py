@@ -18,6 +18,7 @@ from wtforms.utils import unset_value
 from backoffice.db import get_db
 from backoffice.i18n import _l, labelled
 from backoffice.references import label_cache
+from backoffice.store.app import get_store
 from schemas import fields as sf
 
 EMPTY_CHOICE = SelectChoice("", "—")
@@ -82,7 +83,7 @@ def _keep_chosen(field, keys):
     # request already chosen must still show, or saving the form would silently drop it.
     choices = list(field.choices)
     offered = {choice.value for choice in choices}
-    labels = label_cache(get_db())
+    labels = label_cache(get_store())
     choices += [SelectChoice(key, labels.get(field.collection, key)) for key in keys if key and key not in offered]
     # Set as a list: a callable left in place would be read again, without the record already chosen.
     field.choices = choices
@@ -194,7 +195,7 @@ def _reference_choices(collection, many):
     """Choices read when the form is built, so they follow the database and the language."""
 
     def choices():
-        pairs = _choices(dict(label_cache(get_db()).choices(collection)))
+        pairs = _choices(dict(label_cache(get_store()).choices(collection)))
         return pairs if many else [EMPTY_CHOICE] + pairs
 
     return choices

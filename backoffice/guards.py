@@ -14,6 +14,7 @@ from backoffice.clock import now
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import label_cache
+from backoffice.store.app import legacy_store
 from schemas.choices import BRIEFING_STATUSES, REQUEST_STATUSES
 from schemas.workflow import ACTION_ONLY, FLOWS
 
@@ -212,4 +213,4 @@ def can_close_lot(briefing, user):
 
 def lot_name(db, lot):
     """A lot's label, as this request reads it."""
-    return label_cache(db).get("lots", lot)
+    return label_cache(legacy_store(db)).get("lots", lot)

@@ -28,6 +28,7 @@ from backoffice import db as database
 from backoffice.i18n import LANGUAGES, _
 from backoffice.paths import flat_fields
 from backoffice.references import label_cache
+from backoffice.store.app import legacy_store
 from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
 
@@ -395,7 +396,7 @@ def _one(collection, db, reader, columns, read, header, per_item, key, numbered,
         line.status = "error"
         return line
     try:
-        line.doc = records.validate(collection, data, previous=previous, db=db)
+        line.doc = records.validate(collection, data, previous=previous, store=legacy_store(db))
     except records.SaveRefused as refused:
         line.status = "error"
         titles = {path: header[index] for index, path in read}
@@ -418,7 +419,7 @@ def _one(collection, db, reader, columns, read, header, per_item, key, numbered,
         return line
     line.status = "changed"
     fields = flat_fields(ALL_SCHEMAS[collection]())
-    labels = label_cache(db)
+    labels = label_cache(legacy_store(db))
     line.changes = [audit.describe_change(change, fields, labels) for change in changes]
     return line
 
@@ -445,11 +446,11 @@ def apply(result, actor, db=None):
     try:
         for line in result.records:
             if line.status == "new":
-                doc = records.insert_valid(collection, dict(line.doc), actor, db)
+                doc = records.insert_valid(collection, dict(line.doc), actor, legacy_store(db))
                 undo.append(lambda doc=doc: db[collection].delete_one({"_id": doc["_id"]}))
             elif line.status == "changed":
                 previous = line.previous
-                records.update_valid(collection, previous, dict(line.doc), actor, previous.get("version"), db)
+                records.update_valid(collection, previous, dict(line.doc), actor, previous.get("version"), legacy_store(db))
                 undo.append(lambda previous=previous: db[collection].replace_one({"_id": previous["_id"]}, previous))
     except (records.SaveRefused, records.StaleRecord):
         for step in reversed(undo):
@@ -458,7 +459,7 @@ def apply(result, actor, db=None):
             "Someone changed these records while the file was being imported; nothing was imported. Preview the file again."
         )) from None
     counts = result.counts
-    audit.record(db, "import", actor, collection, details={
+    audit.record(legacy_store(db), "import", actor, collection, details={
         "file": result.file_name, "new": counts["new"], "changed": counts["changed"], "unchanged": counts["unchanged"],
     })
     return counts

@@ -10,6 +10,7 @@ from backoffice import awards, documents, outbox
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import LabelCache
+from backoffice.store.app import legacy_store
 from schemas.choices import MUNICIPALITIES
 
 WRITTEN_LANGUAGES = ("fr", "nl")
@@ -45,7 +46,7 @@ def briefing_sent(db, briefing):
         provider = db["providers"].find_one({"enterprise_number": number}) or {}
         language = provider_language(provider, briefing.get("language", "fr"))
         with force_locale(language):
-            labels = LabelCache(db)
+            labels = LabelCache(legacy_store(db))
             subject = _("Invitation to tender: briefing %(reference)s", reference=briefing["reference"])
             body = render_template(
                 "mail/briefing_invitation.txt", briefing=briefing, provider=provider, request_doc=request_doc,

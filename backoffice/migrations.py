@@ -2,6 +2,7 @@
 from backoffice import audit, records
 from backoffice import db as database
 from backoffice.clock import now
+from backoffice.store.app import legacy_store
 from schemas.registry import ALL_SCHEMAS
 
 # The single award a briefing held before awards were decided lot by lot.
@@ -55,7 +56,7 @@ def migrate_awards(db, actor="migrate-awards"):
         legacy = {name: briefing[name] for name in LEGACY_AWARD_FIELDS if name in briefing}
         entries = briefing.get("awards") or legacy_awards(briefing)
         data = records.editable_data("briefings", {**briefing, "awards": entries})
-        doc = records.validate("briefings", data, previous=briefing, db=db, today_rules=False)
+        doc = records.validate("briefings", data, previous=briefing, store=legacy_store(db), today_rules=False)
         changes = audit.changes_between(briefing, doc, schema().load_fields)
         result = database.update_one(
             db["briefings"], {"_id": briefing["_id"], "version": briefing.get("version")},
@@ -65,7 +66,7 @@ def migrate_awards(db, actor="migrate-awards"):
         if result.matched_count != 1:
             lines.append(f"{briefing['reference']}: changed meanwhile, not migrated; run the command again.")
             continue
-        audit.record(db, "update", actor, "briefings", briefing, changes)
+        audit.record(legacy_store(db), "update", actor, "briefings", briefing, changes)
         decided = ", ".join(
             f"{entry['lot']} → {entry.get('provider')} {entry['amount'] / 100:.2f} EUR" if entry["outcome"] == "awarded"
             else f"{entry['lot']} → no award" for entry in doc["awards"]

@@ -1,17 +1,19 @@
 """Writing records: every create, edit and delete goes through here, and so through the schemas.
 
-Each write validates with the collection's schema, stamps who and when, keeps the
-search terms up to date, and edits only the version that the user saw (no lost updates).
+Each write validates with the collection's schema, stamps who and when, edits only the
+version that the user saw (no lost updates), and writes the record and its audit entry in
+one store transaction: both or neither (the store keeps the search terms up to date).
 """
-from marshmallow import ValidationError
-from pymongo.errors import DuplicateKeyError
+import contextlib
 
-from backoffice import audit
-from backoffice import db as database
+from marshmallow import ValidationError
+
+from backoffice import audit, search
 from backoffice.clock import now
-from backoffice import search
 from backoffice.i18n import _l
 from backoffice.references import DatabaseReferences, referrers
+from backoffice.store import Conflict, DuplicateKey
+from backoffice.store.app import get_store
 from schemas.comment import StatusCommentSchema
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
@@ -40,11 +42,11 @@ class DeleteRefused(Exception):
         self.referrers = referrers
 
 
-def validate(collection, data, previous=None, db=None, refs=None, today_rules=True):
+def validate(collection, data, previous=None, store=None, refs=None, today_rules=True):
     """Load `data` through the collection's schema; raise SaveRefused with every message."""
-    db = db if db is not None else database.get_db()
+    store = store if store is not None else get_store()
     schema = SCHEMAS[collection](
-        refs=refs or DatabaseReferences(db), previous=previous, today_rules=today_rules
+        refs=refs or DatabaseReferences(store), previous=previous, today_rules=today_rules
     )
     try:
         return schema.load(data)
@@ -61,95 +63,88 @@ def plain_messages(messages):
     return str(messages)
 
 
-def create(collection, data, actor, db=None, refs=None, today_rules=True, allow_managed=False):
+@contextlib.contextmanager
+def one_transaction(store, collection):
+    """Run the block in one store transaction, its refusals in the app's words.
+
+    A taken unique value becomes SaveRefused naming the field; a write that could not take
+    its turn (`Conflict`: nothing was written) becomes StaleRecord, shown like a record
+    changed meanwhile. Caught outside the transaction, as the store asks: on MongoDB an
+    error aborts the whole transaction.
+    """
+    try:
+        with store.transaction():
+            yield store
+    except DuplicateKey as error:
+        raise SaveRefused(_duplicate_messages(collection, error.fields)) from None
+    except Conflict:
+        raise StaleRecord() from None
+
+
+def create(collection, data, actor, store=None, refs=None, today_rules=True, allow_managed=False):
     """Validate and insert a new record; return the stored document.
 
     Fields that only workflow actions set (a status, an award) keep their defaults
     unless the caller is such an action (`allow_managed`).
     """
-    db = db if db is not None else database.get_db()
+    store = store if store is not None else get_store()
     if not allow_managed:
         data = {name: value for name, value in data.items() if name not in SCHEMAS[collection].managed_fields}
-    doc = validate(collection, data, db=db, refs=refs, today_rules=today_rules)
-    return insert_valid(collection, doc, actor, db)
+    doc = validate(collection, data, store=store, refs=refs, today_rules=today_rules)
+    return insert_valid(collection, doc, actor, store)
 
 
-def insert_valid(collection, doc, actor, db):
-    """Insert a document that its schema already loaded, giving it a reference when it needs one."""
+def insert_valid(collection, doc, actor, store):
+    """Insert a document that its schema already loaded, with its audit entry, in one transaction.
+
+    A collection with yearly references gets the next free one from its counter in the
+    same transaction (a reference and its counter are written together or not at all);
+    a reference given by the caller raises the counter past it.
+    """
     moment = now()
     doc.update(created_at=moment, updated_at=moment, created_by=actor, updated_by=actor, version=1)
-    doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
     prefix = REFERENCE_PREFIXES.get(collection)
-    if prefix and not doc.get("reference"):
-        return _insert_with_new_reference(collection, prefix, doc, actor, db)
-    try:
-        db[collection].insert_one(doc)
-    except DuplicateKeyError:
-        raise SaveRefused(_duplicate_messages(collection)) from None
-    if prefix:
-        year, number = doc["reference"].split("-")[1:]
-        database.raise_sequence(f"{collection}-{year}", int(number), db)
-    _audit_create(collection, doc, actor, db)
+    with one_transaction(store, collection):
+        if prefix and not doc.get("reference"):
+            doc["reference"] = reserve_reference(collection, store)
+        store.insert(collection, doc)
+        if prefix:
+            year, number = doc["reference"].split("-")[1:]
+            store.raise_sequence(f"{collection}-{year}", int(number))
+        changes = audit.changes_between({}, doc, SCHEMAS[collection]().load_fields)
+        audit.record(store, "create", actor, collection, doc, changes)
     return doc
 
 
-def _audit_create(collection, doc, actor, db):
-    changes = audit.changes_between({}, doc, SCHEMAS[collection]().load_fields)
-    _audit_or_undo(db, lambda: db[collection].delete_one({"_id": doc["_id"]}), "create", actor, collection, doc, changes)
+def reserve_reference(collection, store):
+    """The next free yearly reference of the collection (BRF-2026-0042), taken from its counter for a record about to be written.
 
-
-def _audit_or_undo(db, undo, *entry):
-    """Write the audit entry; if it cannot be written, undo the change it describes and fail.
-
-    Without a transaction this keeps the rule that no change exists that the trail does not know.
+    Call it inside the transaction that writes the record: the counter then moves only if
+    the record is written.
     """
-    try:
-        audit.record(db, *entry)
-    except Exception:
-        undo()
-        raise
-
-
-def _insert_with_new_reference(collection, prefix, doc, actor, db):
-    year = now().year
-    # The counter is atomic; the retry only covers records loaded with numbers the counter never gave.
-    for _attempt in range(50):
-        number = database.next_sequence(f"{collection}-{year}", db)
-        doc["reference"] = f"{prefix}-{year}-{number:04d}"
-        doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
-        try:
-            db[collection].insert_one(doc)
-        except DuplicateKeyError:
-            doc.pop("_id", None)
-            if db[collection].find_one({"reference": doc["reference"]}, {"_id": 1}) is None:
-                raise SaveRefused(_duplicate_messages(collection)) from None
-            continue
-        _audit_create(collection, doc, actor, db)
-        return doc
-    raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
-
-
-def reserve_reference(collection, db):
-    """The next free yearly reference of the collection (BRF-2026-0042), taken from its counter for a record about to be written."""
     prefix, year = REFERENCE_PREFIXES[collection], now().year
+    # The counter is atomic; the search only skips numbers of records loaded without it (seeds, imports).
     for _attempt in range(50):
-        reference = f"{prefix}-{year}-{database.next_sequence(f'{collection}-{year}', db):04d}"
-        if db[collection].find_one({"reference": reference}, {"_id": 1}) is None:
+        reference = f"{prefix}-{year}-{store.next_sequence(f'{collection}-{year}'):04d}"
+        if store.find_one(collection, {"reference": reference}, {"_id": 1}) is None:
             return reference
     raise SaveRefused({"reference": [str(_l("No free reference could be given; try again."))]})
 
 
-def _duplicate_messages(collection):
-    return {name: [str(_l("Another record already has this value."))] for name in SCHEMAS[collection].unique_fields}
+def _duplicate_messages(collection, fields=()):
+    unique = SCHEMAS[collection].unique_fields
+    named = [name for name in fields if name in unique] or list(unique)
+    return {name: [str(_l("Another record already has this value."))] for name in named}
 
 
-def update(collection, previous, data, actor, expected_version, db=None, allow_managed=False, history=None):
+def update(collection, previous, data, actor, expected_version, store=None, allow_managed=False, history=None):
     """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile.
 
     Workflow-managed fields keep their stored value unless a workflow action saves
     (`allow_managed`); `history` is a status-history entry to append in the same write.
+    Returns the saved document.
     """
-    db = db if db is not None else database.get_db()
+    store = store if store is not None else get_store()
     schema = SCHEMAS[collection]
     data = dict(data)
     stored = editable_data(collection, previous)
@@ -160,56 +155,51 @@ def update(collection, previous, data, actor, expected_version, db=None, allow_m
             data[name] = stored[name]
         elif name in schema.managed_fields:
             data.pop(name, None)
-    doc = validate(collection, data, previous=previous, db=db)
+    doc = validate(collection, data, previous=previous, store=store)
     system = {"status_history": previous.get("status_history", []) + [history]} if history else None
-    update_valid(collection, previous, doc, actor, expected_version, db, system)
-    return db[collection].find_one({"_id": previous["_id"]})
+    return update_valid(collection, previous, doc, actor, expected_version, store, system)
 
 
-def update_valid(collection, previous, doc, actor, expected_version, db, system=None):
-    """Save a loaded document over `previous` if its version is still `expected_version`.
+# Fields the store keeps itself: an update never sets them.
+STORE_FIELDS = ("_id", "version", search.FIELD)
+
+
+def update_valid(collection, previous, doc, actor, expected_version, store, system=None):
+    """Save a loaded document over `previous` if its version is still `expected_version`, with its audit entry.
 
     `system` holds fields no schema loads (a status history) to write in the same update.
+    Returns the saved document; raises StaleRecord when another version was saved meanwhile.
     """
     doc = doc | {"updated_at": now(), "updated_by": actor} | (system or {})
-    doc[search.FIELD] = search.document_terms(doc, SCHEMAS[collection].search_fields)
+    doc = {name: value for name, value in doc.items() if name not in STORE_FIELDS}
+    fields = SCHEMAS[collection]().load_fields
     # Fields the schema knows but the new content lacks are removed, not left behind.
-    gone = {name: "" for name in SCHEMAS[collection]().load_fields if name in previous and name not in doc}
-    update_spec = {"$set": doc, "$inc": {"version": 1}}
-    if gone:
-        update_spec["$unset"] = gone
-    try:
-        result = database.update_one(db[collection], {"_id": previous["_id"], "version": expected_version}, update_spec)
-    except DuplicateKeyError:
-        raise SaveRefused(_duplicate_messages(collection)) from None
-    if result.matched_count != 1:
-        raise StaleRecord()
-    changes = audit.changes_between(previous, doc, SCHEMAS[collection]().load_fields)
-    if changes:
-        action = "status_change" if any(change["field"] == "status" for change in changes) else "update"
-        _audit_or_undo(db, lambda: _restore(db[collection], previous, doc), action, actor, collection, previous, changes)
+    gone = [name for name in fields if name in previous and name not in doc]
+    changes = audit.changes_between(previous, doc, fields)
+    with one_transaction(store, collection):
+        saved = store.update_if_version(collection, previous["_id"], expected_version, set=doc, unset=gone)
+        if saved is None:
+            raise StaleRecord()
+        if changes:
+            action = "status_change" if any(change["field"] == "status" for change in changes) else "update"
+            audit.record(store, action, actor, collection, previous, changes)
+    return saved
 
 
-def _restore(collection, previous, doc):
-    """Put a document back as it was before an update."""
-    restore = {"$set": {name: value for name, value in previous.items() if name != "_id"}}
-    added = {name: "" for name in doc if name not in previous}
-    if added:
-        restore["$unset"] = added
-    collection.update_one({"_id": previous["_id"]}, restore)
+def delete(collection, doc, actor, store=None):
+    """Delete a record nobody refers to, with its audit entry; raise DeleteRefused naming those who do.
 
-
-def delete(collection, doc, actor, db=None):
-    """Delete a record nobody refers to; raise DeleteRefused naming those who do."""
-    db = db if db is not None else database.get_db()
-    found = referrers(db, collection, doc)
-    if found:
-        raise DeleteRefused(found)
-    result = database.delete_one(db[collection], {"_id": doc["_id"], "version": doc.get("version")})
-    if result.deleted_count != 1:
-        raise StaleRecord()
-    changes = audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields)
-    _audit_or_undo(db, lambda: db[collection].insert_one(doc), "delete", actor, collection, doc, changes)
+    The check and the delete are one transaction: no record can start referring to it in between.
+    """
+    store = store if store is not None else get_store()
+    with one_transaction(store, collection):
+        found = referrers(store, collection, doc)
+        if found:
+            raise DeleteRefused(found)
+        if not store.delete_if_version(collection, doc["_id"], doc.get("version")):
+            raise StaleRecord()
+        changes = audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields)
+        audit.record(store, "delete", actor, collection, doc, changes)
 
 
 def editable_data(collection, doc):

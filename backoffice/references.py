@@ -5,7 +5,6 @@ reference); the schemas declare which field points where, and this module reads 
 """
 from flask import g, has_request_context, request
 
-from backoffice import db as database
 from backoffice.formatting import bilingual
 from backoffice.i18n import _l, labelled
 from backoffice.paths import value_at
@@ -60,14 +59,14 @@ def label(collection, doc):
 
 
 class DatabaseReferences:
-    """Answers the schemas' questions about other records from the database.
+    """Answers the schemas' questions about other records from the store.
 
     `pending` holds records about to be written in the same operation (a seed run),
     keyed by collection then natural key, so they count as existing.
     """
 
-    def __init__(self, db, pending=None):
-        self.db = db
+    def __init__(self, store, pending=None):
+        self.store = store
         self.pending = pending or {}
 
     def missing(self, collection, keys):
@@ -76,10 +75,10 @@ class DatabaseReferences:
         wanted = set(keys) - set(self.pending.get(collection, {}))
         if not wanted:
             return set()
-        read = _read_whole_in_this_request(self.db, collection)
+        read = _read_whole_in_this_request(self.store, collection)
         if read is not None:
             return wanted - {doc[key_field] for doc in read}
-        found = self.db[collection].find({key_field: {"$in": sorted(wanted)}}, {key_field: 1})
+        found = self.store.find(collection, {key_field: {"$in": sorted(wanted)}}, projection={key_field: 1})
         return wanted - {doc[key_field] for doc in found}
 
     def taken(self, collection, field, value, exclude_id=None):
@@ -87,7 +86,7 @@ class DatabaseReferences:
         query = {field: value}
         if exclude_id is not None:
             query["_id"] = {"$ne": exclude_id}
-        return self.db[collection].find_one(query, {"_id": 1}) is not None
+        return self.store.find_one(collection, query, {"_id": 1}) is not None
 
     def party_to(self, provider, lot):
         """True when the provider (by enterprise number) is party to the lot."""
@@ -95,20 +94,20 @@ class DatabaseReferences:
         if pending is not None:
             return any(item["lot"] == lot for item in pending.get("lots", []))
         query = {"enterprise_number": provider, "lots.lot": lot}
-        return self.db["providers"].find_one(query, {"_id": 1}) is not None
+        return self.store.find_one("providers", query, {"_id": 1}) is not None
 
 
-def referrers(db, collection, doc, limit=5):
+def referrers(store, collection, doc, limit=5):
     """Describe the records that refer to `doc`, e.g. ["Provider: Agora scrl", ...]; empty when none."""
     key = doc.get(SCHEMAS[collection].natural_key)
     found = []
     for source, path in referring_paths(collection):
-        for other in db[source].find({path: key}, LABEL_FIELDS[source]).limit(limit):
+        for other in store.find(source, {path: key}, projection=LABEL_FIELDS[source], limit=limit):
             found.append(labelled(COLLECTION_NAMES[source], label(source, other)))
     return found
 
 
-def referrer_groups(db, collection, doc, shown=5):
+def referrer_groups(store, collection, doc, shown=5):
     """Who refers to `doc`, by kind of record, each record once: [(collection, [(id, label), …], how many)].
 
     A provider named in a briefing's invitations and in its award is one briefing, not two;
@@ -118,7 +117,7 @@ def referrer_groups(db, collection, doc, shown=5):
     found = {}
     for source, path in referring_paths(collection):
         ids = found.setdefault(source, [])
-        for other in db[source].find({path: key}, {"_id": 1}):
+        for other in store.find(source, {path: key}, projection={"_id": 1}):
             if other["_id"] not in ids:
                 ids.append(other["_id"])
     groups = []
@@ -127,7 +126,7 @@ def referrer_groups(db, collection, doc, shown=5):
             continue
         ids = sorted(ids)
         named = {other["_id"]: label(source, other)
-                 for other in db[source].find({"_id": {"$in": ids[:shown]}}, LABEL_FIELDS[source])}
+                 for other in store.find(source, {"_id": {"$in": ids[:shown]}}, projection=LABEL_FIELDS[source])}
         groups.append((source, [(record_id, named.get(record_id, str(record_id))) for record_id in ids[:shown]], len(ids)))
     return groups
 
@@ -154,8 +153,8 @@ COLLECTION_NAMES = {
 class LabelCache:
     """Names of referenced records for one page, fetched in one query per collection."""
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, store):
+        self.store = store
         self.labels = {}
         self.whole = {}
         self.choice_lists = {}
@@ -171,7 +170,7 @@ class LabelCache:
         if collection in READ_WHOLE:
             self.read_whole(collection)
         else:
-            for doc in self.db[collection].find({key_field: {"$in": wanted}}, LABEL_FIELDS[collection]):
+            for doc in self.store.find(collection, {key_field: {"$in": wanted}}, projection=LABEL_FIELDS[collection]):
                 known[doc[key_field]] = label(collection, doc)
         for key in wanted:
             # A dangling reference still shows its key rather than nothing.
@@ -219,7 +218,7 @@ class LabelCache:
         """Every record of a small collection (READ_WHOLE) in key order, read once for this cache."""
         if collection not in self.whole:
             key_field = SCHEMAS[collection].natural_key
-            docs = database.find_all(self.db[collection], [(key_field, 1)], LABEL_FIELDS[collection])
+            docs = self.store.find(collection, {}, sort=[(key_field, 1)], projection=LABEL_FIELDS[collection])
             self.whole[collection] = docs
             self.labels.setdefault(collection, {}).update((doc[key_field], label(collection, doc)) for doc in docs)
         return self.whole[collection]
@@ -234,7 +233,8 @@ class LabelCache:
                 docs = self.read_whole(collection)[:CHOICES_LIMIT]
             else:
                 direction = -1 if collection == "requests" else 1
-                docs = self.db[collection].find(query, LABEL_FIELDS[collection]).sort(key_field, direction).limit(CHOICES_LIMIT)
+                docs = self.store.find(collection, query, sort=[(key_field, direction)], limit=CHOICES_LIMIT,
+                                       projection=LABEL_FIELDS[collection])
             pairs = [(doc[key_field], label(collection, doc)) for doc in docs]
             self.labels.setdefault(collection, {}).update(pairs)
             self.choice_lists[cache_key] = pairs
@@ -253,25 +253,25 @@ def referenced_keys(field, values):
             yield from referenced_keys(sub, rows)
 
 
-def _read_whole_in_this_request(db, collection):
+def _read_whole_in_this_request(store, collection):
     """The records of a small collection that this request has already read whole, or None."""
     if collection not in READ_WHOLE or not has_request_context():
         return None
     cache = request.environ.get("backoffice.label_cache")
-    if cache is None or cache.db is not db:
+    if cache is None or cache.store is not store:
         return None
     return cache.whole.get(collection)
 
 
-def label_cache(db):
+def label_cache(store):
     """The label cache of the current request (of the app context outside a request)."""
     # Kept with the request, not `g`: a test or command that holds one app context across
     # several requests must not see names or choices read before its last change.
     if not has_request_context():
         if "label_cache" not in g:
-            g.label_cache = LabelCache(db)
+            g.label_cache = LabelCache(store)
         return g.label_cache
     cache = request.environ.get("backoffice.label_cache")
     if cache is None:
-        cache = request.environ["backoffice.label_cache"] = LabelCache(db)
+        cache = request.environ["backoffice.label_cache"] = LabelCache(store)
     return cache

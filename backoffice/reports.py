@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from backoffice import awards
 from backoffice.i18n import _, _l
 from backoffice.references import LabelCache
+from backoffice.store.app import legacy_store
 from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
 
 
@@ -75,7 +76,7 @@ def requests_by(db, dimension, start=None, end=None):
             counts[(key, doc.get("status"))] += 1
         once[doc.get("status")] += 1
         several += len(keys) > 1
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     if dimension == "lot":
         row_keys = [code for code, _name in labels.choices("lots", everything=True)] + [NO_LOT]
 
@@ -125,7 +126,7 @@ def provider_year(db, year):
         line = totals[(provider, lot)]
         line["awards"] += count
         line["amount"] += amount
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     labels.prefetch("providers", [provider for provider, _lot in totals])
     labels.prefetch("lots", [lot for _provider, lot in totals])
     rows = [
@@ -156,7 +157,7 @@ def finish(name, table, period=""):
 def lot_ceilings(db):
     """For each lot: the amount awarded so far against its ceiling."""
     awarded = Counter(awards.amounts_by_lot(db))
-    labels = LabelCache(db)
+    labels = LabelCache(legacy_store(db))
     rows = []
     for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "name_en": 1, "ceiling_amount": 1}).sort("code", 1):
         ceiling = lot.get("ceiling_amount")

@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 
 from backoffice import records
 from backoffice.references import DatabaseReferences
+from backoffice.store.app import legacy_store
 from schemas.registry import SCHEMAS
 
 SEED_COLLECTIONS = tuple(SCHEMAS)  # lots, providers, requests, briefings: dependency order
@@ -75,7 +76,7 @@ def read_fixtures(seeds_dir):
 def validate_fixtures(db, fixtures, reset=False):
     """Load every fixture through its schema; return (loaded documents by collection, errors)."""
     pending = {collection: {} for collection in SEED_COLLECTIONS}
-    refs = SeedReferences(db, pending, reset)
+    refs = SeedReferences(legacy_store(db), pending, reset)
     loaded, errors = {}, []
     for collection in SEED_COLLECTIONS:
         key = SCHEMAS[collection].natural_key
@@ -84,7 +85,7 @@ def validate_fixtures(db, fixtures, reset=False):
         for index, item in enumerate(fixtures.get(collection, [])):
             previous = None if reset else _stored(db, collection, item)
             try:
-                doc = records.validate(collection, item, previous=previous, db=db, refs=refs, today_rules=False)
+                doc = records.validate(collection, item, previous=previous, store=legacy_store(db), refs=refs, today_rules=False)
             except records.SaveRefused as refused:
                 errors.extend(SeedError(file_name, index, path, message) for path, message in _walk(refused.errors))
                 continue
@@ -145,10 +146,10 @@ def _upsert(db, collection, doc, actor):
     key = SCHEMAS[collection].natural_key
     existing = db[collection].find_one({key: doc[key]})
     if existing is None:
-        records.insert_valid(collection, doc, actor, db)
+        records.insert_valid(collection, doc, actor, legacy_store(db))
         return "created"
     stored = {name: existing[name] for name in SCHEMAS[collection]().load_fields if name in existing}
     if stored == doc:
         return "unchanged"
-    records.update_valid(collection, existing, doc, actor, existing.get("version"), db)
+    records.update_valid(collection, existing, doc, actor, existing.get("version"), legacy_store(db))
     return "updated"

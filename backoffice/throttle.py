@@ -10,11 +10,8 @@ A correct password gives the account a clean slate and takes back its address's 
 Nothing is ever locked for good.
 """
 import datetime as dt
-import threading
 
-from pymongo.errors import DuplicateKeyError as PyMongoDuplicateKeyError
-
-from backoffice import db as database
+from backoffice.store import Conflict, DuplicateKey
 
 COLLECTION = "login_throttle"
 # Failures allowed without any wait: an office behind one address gets more than one person.
@@ -22,18 +19,8 @@ FREE_FAILURES = {"account": 3, "address": 10}
 MAX_DELAY = dt.timedelta(minutes=15)
 # Failures this old are forgotten: the count starts again.
 FORGET_AFTER = dt.timedelta(hours=1)
-# How often an attempt retries its compare-and-set when others changed the count meanwhile.
+# How often an attempt tries again when another one wrote the same count at the same moment.
 RETRIES = 20
-
-# mongomock is not thread-safe: threads of one process take turns (MongoDB and the embedded
-# store make the compare-and-set atomic across processes by themselves).
-_LOCK = threading.Lock()
-
-try:  # the embedded store raises its own DuplicateKeyError
-    from tinymongo.errors import DuplicateKeyError as TinyDuplicateKeyError
-except ImportError:  # pragma: no cover
-    TinyDuplicateKeyError = PyMongoDuplicateKeyError
-DUPLICATE = (PyMongoDuplicateKeyError, TinyDuplicateKeyError)
 
 
 class Throttled(Exception):
@@ -59,7 +46,7 @@ def keys(email, address):
     return [("account", f"account:{email}"), ("address", f"address:{address}")]
 
 
-def take_turn(db, email, address, moment):
+def take_turn(store, email, address, moment):
     """Count this attempt as a failure for its account and address, or raise Throttled.
 
     Returns the keys taken, for `succeeded` to give back when the password is right.
@@ -67,53 +54,55 @@ def take_turn(db, email, address, moment):
     taken = []
     for kind, key in keys(email, address):
         try:
-            _take_one(db[COLLECTION], kind, key, moment)
+            _take_one(store, kind, key, moment)
         except Throttled:
             for _kind, earlier in taken:
-                _give_back(db[COLLECTION], earlier, moment)
+                _give_back(store, earlier, moment)
             raise
         taken.append((kind, key))
     return taken
 
 
-def succeeded(db, taken, moment):
+def succeeded(store, taken, moment):
     """The password was right: the account starts afresh, the address gets its turn back."""
     for kind, key in taken:
         if kind == "account":
-            db[COLLECTION].delete_one({"_id": key})
+            store.delete_where(COLLECTION, {"_id": key})
         else:
-            _give_back(db[COLLECTION], key, moment)
+            _give_back(store, key, moment)
 
 
-def _take_one(collection, kind, key, moment):
-    with _LOCK:
-        for _attempt in range(RETRIES):
-            doc = collection.find_one({"_id": key})
-            if doc is None:
-                try:
-                    collection.insert_one({"_id": key, "failures": 1, "until": moment + delay(kind, 1), "at": moment, "refused": 0})
-                except DUPLICATE:
-                    continue  # another attempt created it meanwhile: read it again
-                return
-            if doc["until"] > moment:
-                first = not doc.get("refused")
-                collection.update_one({"_id": key}, {"$inc": {"refused": 1}})
-                raise Throttled(doc["until"] - moment, first)
-            failures = doc["failures"] + 1 if doc["at"] >= moment - FORGET_AFTER else 1
-            changed = database.update_one(
-                collection,
-                {"_id": key, "failures": doc["failures"], "at": doc["at"]},
-                {"$set": {"failures": failures, "until": moment + delay(kind, failures), "at": moment, "refused": 0}},
-            )
-            if changed.matched_count:
-                return
-        # The count kept changing under this attempt: it waits like a throttled one.
-        raise Throttled(dt.timedelta(seconds=1), False)
+def _take_one(store, kind, key, moment):
+    # The count is read and written in one transaction: simultaneous attempts take turns.
+    for _attempt in range(RETRIES):
+        try:
+            with store.transaction():
+                refusal = _count_failure(store, kind, key, moment)
+        except (DuplicateKey, Conflict):
+            continue  # another attempt wrote this count meanwhile: read it again
+        if refusal is not None:
+            raise refusal
+        return
+    # The count kept changing under this attempt: it waits like a throttled one.
+    raise Throttled(dt.timedelta(seconds=1), False)
 
 
-def _give_back(collection, key, moment):
-    with _LOCK:
-        doc = collection.find_one({"_id": key})
+def _count_failure(store, kind, key, moment):
+    """Count one failure on `key`; the Throttled to raise (once the transaction is over) when it must wait."""
+    doc = store.get(COLLECTION, key)
+    if doc is None:
+        store.insert(COLLECTION, {"_id": key, "failures": 1, "until": moment + delay(kind, 1), "at": moment, "refused": 0})
+        return None
+    if doc["until"] > moment:
+        store.update(COLLECTION, key, {"refused": doc.get("refused", 0) + 1})
+        return Throttled(doc["until"] - moment, not doc.get("refused"))
+    failures = doc["failures"] + 1 if doc["at"] >= moment - FORGET_AFTER else 1
+    store.update(COLLECTION, key, {"failures": failures, "until": moment + delay(kind, failures), "at": moment, "refused": 0})
+    return None
+
+
+def _give_back(store, key, moment):
+    with store.transaction():
+        doc = store.get(COLLECTION, key)
         if doc is not None:
-            failures = max(doc["failures"] - 1, 0)
-            collection.update_one({"_id": key}, {"$set": {"failures": failures, "until": moment}})
+            store.update(COLLECTION, key, {"failures": max(doc["failures"] - 1, 0), "until": moment})

@@ -11,17 +11,21 @@ from schemas.user import PasswordSchema
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def create_user(db, email, role, password, name=None, language="fr", actor="cli"):
-    """Store a new active user through the schema, with a hashed password; return the document."""
+def create_user(store, email, role, password, name=None, language="fr", actor="cli"):
+    """Store a new active user through the schema, with a hashed password; return the document.
+
+    The user, the password and their audit entries are one transaction.
+    """
     password_hash = hash_password(password, email)
-    doc = records.create(
-        "users",
-        {"email": email, "role": role, "name": name or email.split("@")[0], "language": language},
-        actor=actor,
-        db=db,
-    )
-    db["users"].update_one({"_id": doc["_id"]}, {"$set": {"password_hash": password_hash}})
-    audit.record(db, "password", actor, "users", doc)
+    with records.one_transaction(store, "users"):
+        doc = records.create(
+            "users",
+            {"email": email, "role": role, "name": name or email.split("@")[0], "language": language},
+            actor=actor,
+            store=store,
+        )
+        store.update("users", doc["_id"], {"password_hash": password_hash})
+        audit.record(store, "password", actor, "users", doc)
     return doc
 
 
@@ -34,10 +38,13 @@ def hash_password(password, email=None):
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
-def set_password(db, user, password, actor):
-    """Replace a user's password; every session the user had ends."""
-    db["users"].update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password, user.get("email"))}, "$inc": {SESSION_VERSION: 1}})
-    audit.record(db, "password", actor, "users", user)
+def set_password(store, user, password, actor):
+    """Replace a user's password; every session the user had ends (one transaction, with its audit entry)."""
+    password_hash = hash_password(password, user.get("email"))
+    with records.one_transaction(store, "users"):
+        store.update("users", user["_id"], {"password_hash": password_hash})
+        end_sessions(store, user["_id"])
+        audit.record(store, "password", actor, "users", user)
 
 
 # Each session cookie carries the user's session version at sign-in; raising it ends them all.
@@ -49,14 +56,17 @@ def session_version(user):
     return user.get(SESSION_VERSION, 0)
 
 
-def end_sessions(db, user_id):
+def end_sessions(store, user_id):
     """End every session of this user at once, on every device (sign-out, role or status change)."""
-    db["users"].update_one({"_id": user_id}, {"$inc": {SESSION_VERSION: 1}})
+    with store.transaction():  # read and raise in one turn: a session version only ever goes up
+        user = store.get("users", user_id, {SESSION_VERSION: 1})
+        if user is not None:
+            store.update("users", user_id, {SESSION_VERSION: session_version(user) + 1})
 
 
-def authenticate(db, email, password):
+def authenticate(store, email, password):
     """The active user with this e-mail and password, or None (same work whether or not the e-mail exists)."""
-    user = db["users"].find_one({"email": str(email).strip().lower()})
+    user = store.find_one("users", {"email": str(email).strip().lower()})
     stored = user.get("password_hash") if user else None
     valid = check_password_hash(stored or _DUMMY_HASH, str(password))
     if user is None or not stored or not valid or not user.get("active", True):
@@ -64,22 +74,27 @@ def authenticate(db, email, password):
     return user
 
 
-def last_admin_refusal(db, user, role, active):
+def last_admin_refusal(store, user, role, active):
     """Why giving `user` this role and status is refused (no active administrator would be left), or None."""
     if user.get("role") != "admin" or not user.get("active", True) or (role == "admin" and active):
         return None
-    others = db["users"].count_documents({"role": "admin", "active": True, "_id": {"$ne": user["_id"]}})
+    others = store.count("users", {"role": "admin", "active": True, "_id": {"$ne": user["_id"]}})
     if others:
         return None
     return _("This is the last active administrator: make another user an active administrator first.")
 
 
-def change_access(db, user, role, active, actor):
-    """Give `user` a role and an active status through the schema; their sessions end. Refused on the last admin."""
-    refusal = last_admin_refusal(db, user, role, active)
-    if refusal:
-        raise records.SaveRefused({"role": [refusal]})
+def change_access(store, user, role, active, actor):
+    """Give `user` a role and an active status through the schema; their sessions end. Refused on the last admin.
+
+    The check, the save and the end of the sessions are one transaction: two administrators
+    removing each other's rights at once cannot both pass the check.
+    """
     data = records.editable_data("users", user) | {"role": role, "active": active}
-    saved = records.update("users", user, data, actor=actor, expected_version=user.get("version"), db=db)
-    end_sessions(db, user["_id"])
+    with records.one_transaction(store, "users"):
+        refusal = last_admin_refusal(store, user, role, active)
+        if refusal:
+            raise records.SaveRefused({"role": [refusal]})
+        saved = records.update("users", user, data, actor=actor, expected_version=user.get("version"), store=store)
+        end_sessions(store, user["_id"])
     return saved

@@ -10,6 +10,7 @@ from backoffice import awards, guards, mailings, records
 from backoffice.clock import now
 from backoffice.i18n import _
 from backoffice.references import label_cache
+from backoffice.store.app import legacy_store
 from schemas.workflow import NEEDS_COMMENT
 
 STATUS_LABELS = guards.STATUS_LABELS
@@ -69,7 +70,7 @@ def save(db, collection, doc, data, actor, version=None, history=None):
     try:
         return records.update(
             collection, doc, data, actor, doc.get("version") if version is None else version,
-            db=db, allow_managed=True, history=history,
+            store=legacy_store(db), allow_managed=True, history=history,
         )
     except records.SaveRefused as refused:
         error = Refused(" ".join(_messages(refused.errors)))
@@ -143,15 +144,15 @@ def create_briefing(db, request, actor, version=None):
     if request.get("estimated_budget") is not None:
         data["budget_max"] = records.editable_data("requests", request)["estimated_budget"]
     try:
-        records.validate("briefings", data, db=db)  # refuse before anything is written
-        reference = records.reserve_reference("briefings", db)
+        records.validate("briefings", data, store=legacy_store(db))  # refuse before anything is written
+        reference = records.reserve_reference("briefings", legacy_store(db))
         claimed = move(db, "requests", request, "briefing", actor, comment=reference, version=version, action=True)
         try:
-            return records.create("briefings", data | {"reference": reference}, actor, db=db)
+            return records.create("briefings", data | {"reference": reference}, actor, store=legacy_store(db))
         except records.SaveRefused:
             # Nothing half-written: the request goes back to where it was.
             records.update("requests", claimed, records.editable_data("requests", request), actor, claimed["version"],
-                           db=db, allow_managed=True, history={"at": now(), "by": actor, "from": "briefing",
+                           store=legacy_store(db), allow_managed=True, history={"at": now(), "by": actor, "from": "briefing",
                                                                "to": request["status"], "comment": reference})
             raise
     except records.SaveRefused as refused:
@@ -266,11 +267,11 @@ def record_response(db, briefing, index, response, amount, scores, actor, versio
 
 
 def _lot_name(db, lot):
-    return label_cache(db).get("lots", lot)
+    return label_cache(legacy_store(db)).get("lots", lot)
 
 
 def _provider_name(db, provider):
-    return label_cache(db).get("providers", provider)
+    return label_cache(legacy_store(db)).get("providers", provider)
 
 
 def cascade_ranks(db, lot):

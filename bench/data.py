@@ -195,6 +195,7 @@ def fill(data_dir, target, app=None):
     The lots and two users (a manager and a staff member, password PASSWORD) are created first.
     """
     from backoffice import db, records, users
+    from backoffice.store.app import get_store
 
     started = time.perf_counter()
     own_app = app is None
@@ -206,7 +207,7 @@ def fill(data_dir, target, app=None):
                 records.create("lots", lot, actor="bench")
         for email, role in ((EMAIL, "manager"), (STAFF_EMAIL, "staff")):
             if database["users"].find_one({"email": email}, {"_id": 1}) is None:
-                users.create_user(database, email, role, PASSWORD, actor="bench")
+                users.create_user(get_store(app), email, role, PASSWORD, actor="bench")
     moment = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     _fill_providers(database, provider_count(target), moment)
     providers_by_lot = {lot: [] for lot in LOTS}

@@ -12,6 +12,7 @@ from html import unescape
 import pytest
 
 from backoffice import create_app, db, records, users
+from backoffice.store.app import get_store
 
 TEST_SECRET_KEY = secrets.token_hex(32)
 ENGINES = ["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock", "tinymongo"]
@@ -75,7 +76,7 @@ def make_user(app):
 
     def create(role, email=None, **kwargs):
         with app.app_context():
-            return users.create_user(db.get_db(app), email or f"{role}@perspective.example", role, PASSWORD, **kwargs)
+            return users.create_user(get_store(app), email or f"{role}@perspective.example", role, PASSWORD, **kwargs)
 
     return create
 

@@ -215,21 +215,18 @@ def test_staff_cannot_read_the_audit_trail(client):
 
 
 class BrokenAuditStore:
-    """A database whose audit collection refuses every write, the rest working as usual."""
+    """A store whose audit collection refuses every write (as a database that fails would), the rest working as usual."""
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, store):
+        self.store = store
 
-    def __getitem__(self, name):
-        return Refusing() if name == audit.COLLECTION else self.db[name]
+    def insert(self, name, doc):
+        if name == audit.COLLECTION:
+            raise OperationFailure("the audit store refused the write")
+        return self.store.insert(name, doc)
 
     def __getattr__(self, name):
-        return getattr(self.db, name)
-
-
-class Refusing:
-    def insert_one(self, *args, **kwargs):
-        raise OperationFailure("the audit store refused the write")
+        return getattr(self.store, name)
 
 
 @pytest.fixture
@@ -238,7 +235,7 @@ def break_audit(monkeypatch):
     record = audit.record
 
     def breaking():
-        monkeypatch.setattr(audit, "record", lambda db, *args, **kwargs: record(BrokenAuditStore(db), *args, **kwargs))
+        monkeypatch.setattr(audit, "record", lambda store, *args, **kwargs: record(BrokenAuditStore(store), *args, **kwargs))
 
     return breaking
 

@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 
 from backoffice import audit, reports
+from backoffice.store.app import get_store
 from test_workflow_requests import details_page, post_action, snapshot, stored
 
 _NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -77,7 +78,7 @@ def test_the_ranking_table_shows_weighted_scores_ranks_and_ties(client, briefing
     assert re.search(rf'<option value="{BABEL}" selected>', page)
 
 
-def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print(client, database, briefing):
+def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print(app, client, database, briefing):
     before = snapshot(database, "briefings", briefing)
 
     refused = post_action(client, "briefings", "award", briefing, lot="L2", provider=AGORA, amount="")
@@ -96,7 +97,7 @@ def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print
                                 "awarded_on": TODAY, "route": "mini_competition", "score": 78, "reason": reason}]
     # One lot decided out of two: the briefing still waits for L3.
     assert after["status"] == "offers_received"
-    [entry] = [item for item in audit.history(database, "briefings", briefing["_id"]) if item["action"] == "update"]
+    [entry] = [item for item in audit.history(get_store(app), "briefings", briefing["_id"]) if item["action"] == "update"]
     assert reason in str(entry["changes"])
     printed = client.get(f"/admin/briefings/print/?id={briefing['_id']}").get_data(as_text=True)
     assert reason.replace("'", "&#39;") in printed

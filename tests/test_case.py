@@ -7,6 +7,7 @@ import re
 import pytest
 
 from backoffice import audit, records
+from backoffice.store.app import get_store
 from test_workflow_requests import details_page, post_action, snapshot, stored
 
 _NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -101,9 +102,9 @@ def test_no_history_entry_for_a_value_that_did_not_change(app, database, make, f
     request = make.request(**{field: before})
     with app.test_request_context():
         records.update("requests", request, records.editable_data("requests", request) | {field: after},
-                       "staff@perspective.example", request["version"], db=database)
+                       "staff@perspective.example", request["version"])
 
-    entries = [entry for entry in audit.history(database, "requests", request["_id"]) if entry["action"] != "create"]
+    entries = [entry for entry in audit.history(get_store(app), "requests", request["_id"]) if entry["action"] != "create"]
     assert all(change["field"] != field for entry in entries for change in entry["changes"])
 
 

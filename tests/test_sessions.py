@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from backoffice import auth, users
+from backoffice.store.app import get_store
 from conftest import PASSWORD, csrf_token
 
 LOT_FORM = {"code": "L9", "name_fr": "Lot neuf", "name_nl": "Nieuw perceel", "active": "y"}
@@ -77,7 +78,7 @@ def test_a_role_change_ends_the_users_sessions(client_as, database):
 def test_a_password_change_ends_the_users_sessions(app, client, database):
     with app.app_context():
         user = database["users"].find_one({"email": "staff@perspective.example"})
-        users.set_password(database, user, "a new and quite different passphrase", actor="cli")
+        users.set_password(get_store(app), user, "a new and quite different passphrase", actor="cli")
 
     assert is_login_redirect(client.get("/admin/requests/"))
 

@@ -167,7 +167,7 @@ def test_a_briefing_is_ready_only_when_complete(client, app, database, request_r
     doc = {name: value for name, value in complete(request_record, "draft").items() if name not in missing}
     with app.test_request_context():
         # Stored through the schema like the factory does, without the factory's default budget.
-        briefing = records.create("briefings", doc | {"lots": ["L1"], "language": "fr"}, "factory", db=database)
+        briefing = records.create("briefings", doc | {"lots": ["L1"], "language": "fr"}, "factory")
     before = snapshot(database, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="ready")
@@ -471,7 +471,7 @@ def test_a_provider_no_longer_party_to_the_lot_is_not_awarded(client, database, 
     agora = database["providers"].find_one({"enterprise_number": AGORA})
     with app.test_request_context():
         records.update("providers", agora, records.editable_data("providers", agora) | {"lots": [{"lot": "L2", "rank": 2}]},
-                       "factory", agora["version"], db=database)
+                       "factory", agora["version"])
 
     refuse_award(client, database, briefing, sent_request, "Agora Participation scrl is no longer party to the lot L1 — Mission globale de A à Z.",
                  provider=AGORA, amount="15000")

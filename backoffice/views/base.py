@@ -31,6 +31,7 @@ from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, _l, admin_gettext, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
+from backoffice.store.app import get_store
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
 from backoffice.views.links import linked_formatter
@@ -113,6 +114,11 @@ class CollectionView(BoundedListArguments, ModelView):
         if self.column_details_list is None:
             self.column_details_list = list(shown)
         super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
+
+    @property
+    def store(self):
+        """The app's store (`backoffice.store`): what every read and write of the view goes through."""
+        return get_store()
 
     # Access ------------------------------------------------------------
 
@@ -201,7 +207,7 @@ class CollectionView(BoundedListArguments, ModelView):
         return {}
 
     def _history(self, model):
-        labels = label_cache(self.coll.database)
+        labels = label_cache(self.store)
         return [
             {
                 "when": moment(entry["at"]),
@@ -211,7 +217,7 @@ class CollectionView(BoundedListArguments, ModelView):
                 # A file added, downloaded or deleted names the file.
                 + ([entry["details"]["file"]] if isinstance(entry.get("details"), dict) and entry["details"].get("file") else []),
             }
-            for entry in audit.history(self.coll.database, self.schema.collection, model["_id"])
+            for entry in audit.history(self.store, self.schema.collection, model["_id"])
         ]
 
     # Success messages --------------------------------------------------
@@ -339,7 +345,7 @@ class CollectionView(BoundedListArguments, ModelView):
 
     def _refusal_list(self, model):
         """Why a record cannot be deleted: the records that refer to it, grouped by kind, linked, counted."""
-        groups = referrer_groups(self.coll.database, self.schema.collection, model)
+        groups = referrer_groups(self.store, self.schema.collection, model)
         total = sum(count for _source, _named, count in groups)
         items = []
         for source, named, count in groups:
@@ -418,7 +424,7 @@ class CollectionView(BoundedListArguments, ModelView):
         return {column.split(".")[0]: 1 for column in columns} | {"version": 1}
 
     def _prefetch_labels(self, rows, columns):
-        label_cache(self.coll.database).prefetch_documents(rows, {column: self.fields.get(column) for column in columns})
+        label_cache(self.store).prefetch_documents(rows, {column: self.fields.get(column) for column in columns})
 
     @expose("/key/")
     def by_key_view(self):
@@ -439,7 +445,7 @@ class CollectionView(BoundedListArguments, ModelView):
         sort_column = self._get_column_by_idx(view_args.sort)
         sort = self._sort(sort_column[0] if sort_column else None, view_args.sort_desc)
         audit.record(
-            self.coll.database,
+            self.store,
             "export",
             current_actor(),
             self.schema.collection,
@@ -579,7 +585,7 @@ def _formatter(path, field):
 
     def show(view, context, model, name):
         value = value_at(model, path)
-        labels = label_cache(view.coll.database)
+        labels = label_cache(view.store)
         if isinstance(field, sf.NestedList):
             return table_html(field, value or [], labels)
         if isinstance(field, sf.Timestamp):
@@ -607,7 +613,7 @@ def _list_formatter(path, field):
         def lot_codes(view, context, model, name):
             codes = value_at(model, path)
             codes = codes if isinstance(codes, list) else [codes] if codes else []
-            labels = label_cache(view.coll.database)
+            labels = label_cache(view.store)
             return Markup(", ").join(
                 Markup('<abbr title="%s">%s</abbr>') % (labels.get("lots", code), code) for code in codes
             )
@@ -618,7 +624,7 @@ def _list_formatter(path, field):
             value = value_at(model, path)
             if value is None:
                 return ""
-            text = label_cache(view.coll.database).choice_text(field, value)
+            text = label_cache(view.store).choice_text(field, value)
             return Markup('<span class="badge status-badge status-%s">%s</span>') % (value, text)
 
         return badge

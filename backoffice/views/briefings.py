@@ -44,7 +44,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
     def details_extras(self, model):
         """Besides the status buttons: proposals to invite, responses to record, the award form."""
         extras = super().details_extras(model)
-        labels = label_cache(self.coll.database)
+        labels = label_cache(self.store)
         # What was recorded, as the response forms show it again (amounts as typed in a form).
         dumped = records.editable_data("briefings", model).get("invitations", [])
         extras["invitations"] = [
@@ -142,7 +142,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
             "id": str(doc["_id"]), "index": index, "fields": fields,
             "values": {key: value for key, value in request.form.items() if key not in ("csrf_token", "id", "version")},
         }
-        name = label_cache(self.coll.database).get("providers", (doc.get("invitations") or [{}])[index]["provider"]) \
+        name = label_cache(self.store).get("providers", (doc.get("invitations") or [{}])[index]["provider"]) \
             if 0 <= index < len(doc.get("invitations") or []) else ""
         if name and fields:
             raise workflow.Refused(_("The response of %(name)s was not recorded: see the messages next to its fields.", name=name))
@@ -184,7 +184,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
 
     def _printed_awards(self, briefing):
         """The decisions per lot with their reasons, named in the language being rendered (the print view only)."""
-        labels = LabelCache(self.coll.database)
+        labels = LabelCache(self.store)
         return [
             dict(award, lot_name=labels.get("lots", award["lot"]),
                  provider_name=labels.get("providers", award["provider"]) if award.get("provider") else "",

@@ -44,7 +44,7 @@ class FilesMixin:
 
     def invitation_choices(self, model):
         """The invitations a file may be filed under, {`provider|lot`: label}; none for records without invitations."""
-        labels = label_cache(self.coll.database)
+        labels = label_cache(self.store)
         return {
             f"{item['provider']}|{item['lot']}": f"{labels.get('providers', item['provider'])} — {labels.get('lots', item['lot'])}"
             for item in model.get("invitations", [])
@@ -83,7 +83,7 @@ class FilesMixin:
         except files.Refused as refused:
             flash(refused.message, "error")
             return self._back(doc)
-        audit.record(self.coll.database, "file_upload", current_actor(), self.schema.collection, doc,
+        audit.record(self.store, "file_upload", current_actor(), self.schema.collection, doc,
                      details={"file": entry["filename"], "size": entry["size"], "sha256": entry["sha256"]})
         flash(_("%(name)s was added.", name=entry["filename"]), "success")
         return self._back(doc)
@@ -103,7 +103,7 @@ class FilesMixin:
         if entry is None:
             abort(404)
         doc = self.coll.find_one({self.schema.natural_key: entry["record"]})
-        audit.record(self.coll.database, "file_download", current_actor(), self.schema.collection, doc,
+        audit.record(self.store, "file_download", current_actor(), self.schema.collection, doc,
                      details={"file": entry["filename"], "sha256": entry["sha256"]})
         return send_file(io.BytesIO(files.content(self.coll.database, entry)), mimetype=entry["content_type"],
                          as_attachment=True, download_name=entry["filename"])
@@ -117,7 +117,7 @@ class FilesMixin:
             flash(_("This file does not exist (any more)."), "error")
             return redirect(self.get_url(".index_view")) if doc is None else self._back(doc)
         files.remove(self.coll.database, entry)
-        audit.record(self.coll.database, "file_delete", current_actor(), self.schema.collection, doc,
+        audit.record(self.store, "file_delete", current_actor(), self.schema.collection, doc,
                      details={"file": entry["filename"], "sha256": entry["sha256"]})
         flash(_("%(name)s was deleted.", name=entry["filename"]), "success")
         return self._back(doc)

@@ -54,7 +54,7 @@ class RefEqual(BasePyMongoFilter):
         if not has_request_context():
             # Views are built at start-up, when the database may not be reachable yet.
             return [("", "")]
-        return label_cache(view.coll.database).choices(self.collection, everything=True)
+        return label_cache(view.store).choices(self.collection, everything=True)
 
     def apply(self, query, value):
         query.append({self.column: str(value)})

@@ -33,15 +33,15 @@ def linked_formatter(path, field, plain):
     if isinstance(field, sf.Ref) and field.collection in LINKED:
         def show(view, context, model, name):
             value = value_at(model, path)
-            return record_link(field.collection, value, label_cache(view.coll.database).get(field.collection, value)) if value else ""
+            return record_link(field.collection, value, label_cache(view.store).get(field.collection, value)) if value else ""
     elif isinstance(field, sf.RefList) and field.collection in LINKED:
         def show(view, context, model, name):
-            labels = label_cache(view.coll.database)
+            labels = label_cache(view.store)
             return Markup(", ").join(record_link(field.collection, key, labels.get(field.collection, key))
                                      for key in value_at(model, path) or [])
     elif isinstance(field, sf.NestedList):
         def show(view, context, model, name):
-            return table_html(field, value_at(model, path) or [], label_cache(view.coll.database), link=record_link)
+            return table_html(field, value_at(model, path) or [], label_cache(view.store), link=record_link)
     else:
         return plain
     return show

@@ -37,7 +37,7 @@ class ProviderView(CollectionView):
         """The provider's invitations, offers and awards, read in one query, with this year's and all years' totals."""
         extras = super().details_extras(model)
         number, year = model["enterprise_number"], now().year
-        labels = label_cache(self.coll.database)
+        labels = label_cache(self.store)
         totals = {"year": dict.fromkeys(("invitations", "offers", "awards", "amount"), 0)}
         totals["all"] = dict(totals["year"])
         lines = []

@@ -12,6 +12,7 @@ from backoffice.db import get_db
 from backoffice.formatting import money
 from backoffice.links import with_query
 from backoffice.i18n import _, _l
+from backoffice.store.app import get_store
 from schemas import fields as sf
 
 REPORTS = ("by_lot", "by_municipality", "providers", "ceilings")
@@ -140,7 +141,7 @@ class ReportsView(BaseView):
             # The page shows each message by its field; a file would only hide the mistake.
             return redirect(with_query(url_for(".index"), request.args))
         table = build_table(report, values)
-        audit.record(get_db(), "export", current_actor(), details={"report": report, "format": kind, "args": audited_arguments(request.args)})
+        audit.record(get_store(), "export", current_actor(), details={"report": report, "format": kind, "args": audited_arguments(request.args)})
         if kind == "xlsx":
             info = workbooks.export_info(table.title, [(_("Period"), table.period)], current_actor())
             name = exports.report_file_name(report, period_slug(report, values), extension="xlsx")

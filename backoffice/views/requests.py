@@ -59,7 +59,7 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         """A page of requests; the names of their assignees fetched in one query."""
         count, rows = super().get_list(*args, **kwargs)
         if kwargs.get("execute", True):
-            label_cache(self.coll.database).prefetch("users", [row.get("assigned_to") for row in rows])
+            label_cache(self.store).prefetch("users", [row.get("assigned_to") for row in rows])
         return count, rows
 
     def details_extras(self, model):
@@ -75,7 +75,7 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
     def _case_briefings(self, model):
         """The request's briefings (one query): reference, status, lots, deadline and the decision on each lot."""
         db = self.coll.database
-        labels = label_cache(db)
+        labels = label_cache(self.store)
         rows = []
         found = db["briefings"].find({"request": model["reference"]},
                                      {"reference": 1, "status": 1, "lots": 1, "offer_deadline": 1, "awards": 1})
@@ -139,6 +139,6 @@ def _assignee(view, context, model, name):
     email = model.get("assigned_to")
     if not email:
         return ""
-    name = label_cache(view.coll.database).get("users", email)
+    name = label_cache(view.store).get("users", email)
     # No user with this address: its part before the "@" is shorter to read than the whole address.
     return Markup('<span title="%s">%s</span>') % (email, email.partition("@")[0] if name == email else name)

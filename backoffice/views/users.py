@@ -25,11 +25,11 @@ class UserView(CollectionView):
     def update_model(self, form, model):
         """Save the user; refuse to leave no active administrator; a new role or status ends the user's sessions."""
         role, active = form.role.data, bool(form.active.data)
-        refusal = users.last_admin_refusal(self.coll.database, model, role, active)
+        refusal = users.last_admin_refusal(self.store, model, role, active)
         if refusal:
             self._show_refusal(form, records.SaveRefused({"role": [refusal]}))
             return False
         saved = super().update_model(form, model)
         if saved and (role != model.get("role") or active != model.get("active", True)):
-            users.end_sessions(self.coll.database, model["_id"])
+            users.end_sessions(self.store, model["_id"])
         return saved

@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from backoffice import create_app, db, seeding, users
+from backoffice.store.app import get_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -99,7 +100,7 @@ def make_user(live_app):
 
     def create(role, email, name=None, language="fr"):
         with live_app.app_context():
-            return users.create_user(db.get_db(live_app), email, role, PASSWORD, name=name, language=language, actor="e2e")
+            return users.create_user(get_store(live_app), email, role, PASSWORD, name=name, language=language, actor="e2e")
 
     return create
 
