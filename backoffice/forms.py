@@ -18,6 +18,7 @@ from wtforms.utils import unset_value
 from backoffice.db import get_db
 from backoffice.i18n import _l, labelled
 from backoffice.references import label_cache
+from backoffice.subforms import SubformWidget
 from schemas import fields as sf
 
 EMPTY_CHOICE = SelectChoice("", "—")
@@ -109,9 +110,9 @@ def _form_field(field, readonly=False, marks_required=True):
         render_kw["placeholder"] = metadata["placeholder"]
 
     if isinstance(field, sf.Nested):
-        return InlineFormField(_subform(field.schema), **kwargs)
+        return InlineFormField(_subform(field.schema), widget=SubformWidget(), **kwargs)
     if isinstance(field, sf.NestedList):
-        return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True)), min_entries=0, **kwargs)
+        return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True), widget=SubformWidget()), min_entries=0, **kwargs)
     if isinstance(field, sf.StaffEmail):
         return RefField(choices=_staff_choices, collection="users", widget=Select2(), validators=validators,
                         render_kw=render_kw, **kwargs)
