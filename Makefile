@@ -16,9 +16,10 @@ $(RUN_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
-# Everything, the test extras (pytest, mongomock, playwright…) included: `make test`, benchmarks, development.
+# Everything, the test and bench extras (pytest, mongomock, playwright, stock's tinymongo…) included:
+# `make test` (tests/test_bench.py runs the benchmark), `make bench`, development.
 $(STAMP): $(RUN_STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
 install-run: $(RUN_STAMP)

@@ -5,7 +5,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_decimal
 from flask_login import current_user
 
-from backoffice import dashboard
+from backoffice import dashboard, fragments
 from backoffice.auth import READERS, allowed, require
 from backoffice.db import get_db
 from backoffice.formatting import day, moment, money
@@ -69,6 +69,7 @@ def admin_static_url(filename, v=None):
 def init_app(app):
     """Build a fresh Admin for this app (never a module-level one: the factory may run twice)."""
     app.jinja_env.globals["admin_static_url"] = admin_static_url
+    fragments.init_app(app)
     admin = Admin(
         app,
         name=_l("Participation purchasing centre"),

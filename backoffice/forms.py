@@ -19,6 +19,7 @@ from backoffice.db import get_db
 from backoffice.i18n import _l, labelled
 from backoffice.references import label_cache
 from backoffice.store.app import get_store
+from backoffice.subforms import SubformWidget
 from schemas import fields as sf
 
 EMPTY_CHOICE = SelectChoice("", "—")
@@ -110,9 +111,9 @@ def _form_field(field, readonly=False, marks_required=True):
         render_kw["placeholder"] = metadata["placeholder"]
 
     if isinstance(field, sf.Nested):
-        return InlineFormField(_subform(field.schema), **kwargs)
+        return InlineFormField(_subform(field.schema), widget=SubformWidget(), **kwargs)
     if isinstance(field, sf.NestedList):
-        return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True)), min_entries=0, **kwargs)
+        return InlineFieldList(InlineFormField(_subform(field.inner.schema, in_list=True), widget=SubformWidget()), min_entries=0, **kwargs)
     if isinstance(field, sf.StaffEmail):
         return RefField(choices=_staff_choices, collection="users", widget=Select2(), validators=validators,
                         render_kw=render_kw, **kwargs)
@@ -167,6 +168,11 @@ def _form_field(field, readonly=False, marks_required=True):
         render_kw.update({"data-role": "datepicker", "data-date-format": "DD/MM/YYYY", "inputmode": "numeric",
                           "autocomplete": "off", "placeholder": _l("dd/mm/yyyy")})
         return DayField(validators=validators, render_kw=render_kw, **kwargs)
+    if metadata.get("picker") == "datetime":
+        # The same for a moment: Flask-Admin's datetime picker (24-hour time), put in the page's language by dates.js.
+        render_kw.update({"data-role": "datetimepicker", "data-date-format": "DD/MM/YYYY HH:mm", "inputmode": "numeric",
+                          "autocomplete": "off", "placeholder": _l("dd/mm/yyyy hh:mm")})
+        return MomentField(validators=validators, render_kw=render_kw, **kwargs)
     if metadata.get("input_type"):
         render_kw["type"] = metadata["input_type"]
     return wtf.StringField(validators=validators, render_kw=render_kw, **kwargs)
@@ -179,6 +185,15 @@ class DayField(wtf.StringField):
         if self.raw_data:
             return self.raw_data[0]
         return sf.typed_day(self.data) if self.data is not None else ""
+
+
+class MomentField(wtf.StringField):
+    """A moment typed as dd/mm/yyyy hh:mm: stored ones (2027-03-15T14:30) are shown that way; typed text is kept."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return sf.typed_moment(self.data) if self.data is not None else ""
 
 
 def _subform(schema, in_list=False):

@@ -6,9 +6,10 @@ pymongo view scaffolds none) that edits the same fields as ours, with the same c
 searchable fields, and the same fields on its details page.
 
 It runs as stock runs: in a Flask app of its own with Flask-Babel, Flask-Admin's own
-templates (ours override several) and a plain `TinyMongoClient` on the same store, the
-embedded default, which opens a SQLite connection per call (ours keeps one per thread);
-no sign-in, no CSRF, no security headers. What stock leaves out is what ours adds: roles,
+templates (ours override several) and a plain `TinyMongoClient` on the same store, given
+the connection reuse ours has (one SQLite connection kept per thread, `bench/tinymongo_pool.py`:
+tinymongo as shipped opens one per call), so that the comparison is the pages; no sign-in,
+no CSRF, no security headers. What stock leaves out is what ours adds: roles,
 the audit trail and history, names for references, validation through the schema.
 """
 from flask import Flask
@@ -20,6 +21,7 @@ from flask_admin.contrib.pymongo.filters import FilterEqual
 from wtforms import DateTimeField, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from backoffice.views.base import AUDIT_COLUMNS, _flatten_fields
+from bench import tinymongo_pool
 from backoffice.views.requests import RequestView
 from schemas.choices import (
     ELIGIBILITY_DECISIONS, LANGUAGES, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES,
@@ -114,6 +116,7 @@ def make_stock_app(data_dir):
     app.config.update(SECRET_KEY="x", TESTING=True, BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"))
     Babel(app, locale_selector=lambda: "fr")
     db = TinyMongoClient(str(data_dir), backend="sqlite")["backoffice"]
+    tinymongo_pool.install(db)
     return app, add_stock_views(app, db), db
 
 

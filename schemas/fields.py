@@ -402,22 +402,45 @@ class Date(Translated, fields.Date):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class LocalDateTime(Translated, fields.Field):
-    """A moment typed in Brussels time (2026-12-15T12:00), stored as naive UTC."""
+# A moment as people type it in French and Dutch (15/03/2027 14:30, day first, 24-hour time).
+TYPED_MOMENT = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})\s*$")
+# Or as machines write it (2027-03-15T14:30, 2027-03-15 14:30:00+01:00): ISO 8601, year first.
+ISO_MOMENT = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
-    default_error_messages = {"invalid": _l("Not a valid date and time (YYYY-MM-DD HH:MM).")}
+
+def parse_moment(text):
+    """The moment `text` names, read as dd/mm/yyyy HH:MM or ISO 8601 only; ValueError for anything else.
+
+    Never guessed: "03/15/2027 14:30" is no moment (there is no 15th month), not 15 March.
+    """
+    typed = TYPED_MOMENT.match(text or "")
+    if typed:
+        day, month, year, hour, minute = (int(part) for part in typed.groups())
+        return dt.datetime(year, month, day, hour, minute)
+    if ISO_MOMENT.match(text or ""):
+        return dt.datetime.fromisoformat(text.strip())
+    raise ValueError(f"not a moment: {text!r}")
+
+
+class LocalDateTime(Translated, fields.Field):
+    """A moment typed in Brussels time (15/03/2027 14:30, or 2027-03-15T14:30 from seeds and imports),
+    stored as naive UTC; anything else is refused, never reinterpreted."""
+
+    default_error_messages = {
+        "invalid": _l("{label}: not a valid date and time; write it as dd/mm/yyyy hh:mm, for example 15/03/2027 14:30."),
+    }
 
     def __init__(self, label, help_text=None, **kwargs):
-        super().__init__(metadata=_meta(label, help_text, input_type="datetime-local"), **kwargs)
+        super().__init__(metadata=_meta(label, help_text, picker="datetime"), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dt.datetime):
             moment = value
         else:
             try:
-                moment = dt.datetime.fromisoformat(str(value).strip())
+                moment = parse_moment(value if isinstance(value, str) else "")
             except ValueError:
-                raise self.make_error("invalid") from None
+                raise self.make_error("invalid", label=self.metadata["label"]) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=BRUSSELS)
         return moment.astimezone(dt.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
@@ -431,6 +454,17 @@ def local_time_text(value):
     if value is None:
         return None
     return value.replace(tzinfo=dt.timezone.utc).astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M")
+
+
+def typed_moment(value):
+    """A stored-form moment (`2026-12-15T12:00`, Brussels time) as a person types it: 15/12/2026 12:00.
+
+    Other text (what someone typed and was refused) is left as it is.
+    """
+    try:
+        return parse_moment(value).strftime("%d/%m/%Y %H:%M") if isinstance(value, str) else value
+    except ValueError:
+        return value
 
 
 class Integer(Translated, fields.Integer):

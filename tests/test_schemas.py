@@ -452,6 +452,8 @@ def test_request_with_expected_dates_in_order_is_accepted():
         ("2026-12-15 12:00", dt.datetime(2026, 12, 15, 11, 0)),
         ("2026-07-01T12:00", dt.datetime(2026, 7, 1, 10, 0)),  # summer: UTC+2
         ("2026-12-15T12:00:00+00:00", dt.datetime(2026, 12, 15, 12, 0)),
+        ("15/12/2026 12:00", dt.datetime(2026, 12, 15, 11, 0)),  # as people type it (and the picker writes it)
+        ("1/7/2026 9:05", dt.datetime(2026, 7, 1, 7, 5)),
     ],
 )
 def test_deadline_typed_in_brussels_time_is_stored_as_utc(typed, stored):
@@ -463,10 +465,11 @@ def test_deadline_is_shown_back_in_brussels_time():
     assert shown == "2026-12-15T12:00"
 
 
-@pytest.mark.parametrize("typed", ["next friday", "15/12/2026 12:00", "2026-12-32T12:00"])
-def test_unreadable_deadline_is_refused(typed):
+@pytest.mark.parametrize("typed", ["next friday", "03/15/2027 14:30", "15/03/2027", "15/03/2027 25:00",
+                                   "31/02/2027 12:00", "2026-12-32T12:00", "15.03.2027 14:30"])
+def test_unreadable_deadline_is_refused_naming_the_field(typed):
     assert messages_on(BriefingSchema, a_briefing(offer_deadline=typed), "offer_deadline") == [
-        "Not a valid date and time (YYYY-MM-DD HH:MM)."
+        "Offer deadline: not a valid date and time; write it as dd/mm/yyyy hh:mm, for example 15/03/2027 14:30."
     ]
 
 

@@ -1,5 +1,5 @@
-// Date pickers (forms and list filters) in the page's language: dd/mm/yyyy, Monday first, the
-// month and day names and the buttons of the page's language. Flask-Admin's form.js and filters
+// Date pickers (forms and list filters) in the page's language: dd/mm/yyyy (dd/mm/yyyy HH:mm with a
+// time picker, 24-hour), Monday first, the month and day names and the buttons of the page's language. Flask-Admin's form.js and filters
 // create them through $.fn.daterangepicker with its defaults (English, Sunday first, YYYY-MM-DD);
 // this wraps that plugin, so every picker it creates gets the settings the page carries in
 // <body data-date-picker="…"> (written by the server from CLDR, see backoffice.i18n).
@@ -14,9 +14,10 @@
   if (!settings) {
     return;
   }
-  var formats = [settings.format, "D/M/YYYY"];
+  var dayFormats = [settings.format, "D/M/YYYY"];
+  var momentFormats = [settings.format + " HH:mm", "D/M/YYYY H:mm"];
 
-  function readable(text, single) {
+  function readable(text, single, formats) {
     var days = single ? [text] : text.split(settings.separator);
     return days.length === (single ? 1 : 2) && days.every(function (day) {
       return window.moment(day.trim(), formats, true).isValid();
@@ -26,29 +27,46 @@
   var original = $.fn.daterangepicker;
   $.fn.daterangepicker = function (options, callback) {
     options = $.extend({}, options);
-    if (!options.timePicker) {
-      options.format = settings.format;
-      options.separator = settings.separator;
-      options.locale = $.extend({}, settings.locale);
-      options.locale.daysOfWeek = settings.locale.daysOfWeek.slice();
-    }
-    original.call(this, options, callback);
-    if (options.timePicker) {
+    // Time-only pickers (none of ours) keep Flask-Admin's settings; day and day-and-time pickers get the page's.
+    var role = this.attr("data-role") || "";
+    var withTime = Boolean(options.timePicker);
+    if (/^time/.test(role)) {
+      original.call(this, options, callback);
       return this;
     }
+    options.format = withTime ? settings.format + " HH:mm" : settings.format;
+    options.timePicker12Hour = false;
+    options.separator = settings.separator;
+    options.locale = $.extend({}, settings.locale);
+    options.locale.daysOfWeek = settings.locale.daysOfWeek.slice();
+    var formats = withTime ? momentFormats : dayFormats;
+    original.call(this, options, callback);
     return this.each(function () {
       var input = $(this);
       var picker = input.data("daterangepicker");
       var write = picker.updateInputText;
-      // Never write "Invalid date" over what the person typed.
+      // Whether the last thing the person did was in the calendar (a day, an hour, Apply) rather than the keyboard.
+      var picked = false;
+      picker.container.on("mousedown.dates touchstart.dates", function () {
+        picked = true;
+      });
+      input.on("keydown.dates", function () {
+        picked = false;
+      });
+      // Never write "Invalid date", nor the picker's own guess, over what the person typed: an unreadable
+      // day stays as typed (the server refuses it with a message), and leaving an empty field keeps it empty
+      // (Flask-Admin's time picker would otherwise fill in the current time on its own).
       picker.updateInputText = function () {
-        if (this.startDate.isValid() && this.endDate.isValid()) {
+        var text = input.val().trim();
+        var typedOver = picked ? false : !text || !readable(text, this.singleDatePicker, formats);
+        if (this.startDate.isValid() && this.endDate.isValid() && !typedOver) {
           write.apply(this, arguments);
         }
       };
-      input.off("keyup.daterangepicker").on("keyup.daterangepicker", function () {
+      // Typed or pasted: the calendar follows a readable text (the picker's own handler guesses at any text).
+      input.off("keyup.daterangepicker").on("keyup.daterangepicker input.daterangepicker", function () {
         var text = input.val().trim();
-        if (text && readable(text, picker.singleDatePicker)) {
+        if (text && readable(text, picker.singleDatePicker, formats)) {
           picker.updateFromControl();
         }
       });

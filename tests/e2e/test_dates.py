@@ -124,3 +124,93 @@ def test_the_list_filter_takes_a_typed_day_and_speaks_the_language(english_brows
     assert expected, "the demo data has requests received since 1 November 2026"
     assert page.locator("table.model-list tbody tr").count() == min(expected, 20)
     expect(page.locator("#filter_form input.filter-val").last).to_have_value("01/11/2026")
+
+
+# --- the offer deadline: a day and a time ------------------------------------------------------
+
+DEADLINE_REFUSED = {
+    "fr": "Date limite de remise des offres\u00a0: date et heure non valables\u202f; écrivez-les jj/mm/aaaa hh:mm, "
+          "par exemple 15/03/2027 14:30.",
+    "nl": "Uiterste indieningsdatum offertes: geen geldige datum en tijd; schrijf dd/mm/jjjj uu:mm, "
+          "bijvoorbeeld 15/03/2027 14:30.",
+}
+# The details page writes the moment in the page's language (CLDR's medium date, 24-hour time).
+DEADLINE_SHOWN = {"fr": "15 mars 2027 14:30", "nl": "15 mrt 2027 14:30"}
+
+
+def _draft_briefing(live_app):
+    """A draft briefing with no deadline yet, for a seeded request."""
+    with live_app.app_context():
+        return records.create(
+            "briefings",
+            {"request": "REQ-2026-0010", "lots": ["L2"], "language": "fr", "status": "draft",
+             "objectives": "Un délai tapé à la main."},
+            actor="e2e",
+            db=db.get_db(live_app),
+        )
+
+
+def _deadline_picker(page):
+    field = page.locator("#offer_deadline")
+    assert field.get_attribute("type") == "text", "no browser datetime input: it speaks the browser's language"
+    field.click()
+    picker = page.locator(".daterangepicker:visible")
+    expect(picker).to_be_visible()
+    return field, picker
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page, live_app, database, lang):
+    page = english_browser_page
+    doc = _draft_briefing(live_app)
+    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
+
+    field, picker = _deadline_picker(page)
+    # The picker speaks the page's language, starts the week on Monday and shows 24-hour time.
+    assert picker.locator("thead tr").nth(1).locator("th").first.inner_text().strip().lower() == MONDAY[lang]
+    expect(picker.locator("select.hourselect").first.locator("option")).to_have_count(24)
+    expect(picker.locator("select.ampmselect")).to_have_count(0)
+    field.fill("")
+    field.type("15/03/2027 14:30")
+    expect(picker.locator("select.monthselect option:checked").first).to_have_text(MARCH[lang])
+    expect(picker.locator("select.hourselect option:checked").first).to_have_text("14")
+    page.keyboard.press("Tab")
+    expect(field).to_have_value("15/03/2027 14:30")
+    with page.expect_navigation():
+        page.locator('input[name="_continue_editing"]').click()
+
+    # 14:30 in Brussels in March (UTC+1) is 13:30 UTC.
+    assert database["briefings"].find_one({"_id": doc["_id"]})["offer_deadline"] == dt.datetime(2027, 3, 15, 13, 30)
+    expect(page.locator("#offer_deadline")).to_have_value("15/03/2027 14:30")
+    page.goto(f"/admin/briefings/details/?id={doc['_id']}&lang={lang}")
+    expect(page.locator("main, body").first).to_contain_text(DEADLINE_SHOWN[lang])
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])
+def test_a_deadline_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, database, lang):
+    page = english_browser_page
+    doc = _draft_briefing(live_app)
+    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
+
+    field, _picker = _deadline_picker(page)
+    field.fill("")
+    field.type("03/15/2027 14:30")
+    page.keyboard.press("Tab")
+    expect(field).to_have_value("03/15/2027 14:30")  # left as typed, not rewritten by the picker
+    with page.expect_navigation():
+        page.locator('input[name="_continue_editing"]').click()
+
+    expect(page.locator("#offer_deadline ~ .invalid-feedback, #offer_deadline + .invalid-feedback").first).to_contain_text(
+        DEADLINE_REFUSED[lang])
+    expect(page.locator("#offer_deadline")).to_have_value("03/15/2027 14:30")
+    assert "offer_deadline" not in database["briefings"].find_one({"_id": doc["_id"]})
+
+
+def test_leaving_an_empty_deadline_keeps_it_empty(english_browser_page, live_app):
+    """Flask-Admin's picker fills in the current time when the field is only visited; ours does not."""
+    page = english_browser_page
+    doc = _draft_briefing(live_app)
+    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang=fr")
+    field, _picker = _deadline_picker(page)
+    page.keyboard.press("Tab")
+    expect(field).to_have_value("")

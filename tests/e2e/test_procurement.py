@@ -68,10 +68,11 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     assert database["requests"].find_one({"_id": request["_id"]})["status"] == "briefing"
 
     # Complete the draft: what the providers must know, by when, and how offers are compared.
-    deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat() + "T12:00"
+    deadline = (dt.date.today() + dt.timedelta(days=30)).strftime("%d/%m/%Y") + " 12:00"  # as people type it
     page.locator("#objectives").fill("Associer les habitants au réaménagement de la place.")
     page.locator("#deliverables").fill("Trois ateliers, une synthèse illustrée, un rapport final.")
     page.locator("#offer_deadline").fill(deadline)
+    page.keyboard.press("Tab")  # leave the field: its picker (a day and a time) closes
     page.locator("#award_route").select_option(label=MINI_COMPETITION_FR)
     add = page.locator("#award_criteria-button")
     for index, (name, weight) in enumerate((("Méthodologie", "60"), ("Prix", "40"))):

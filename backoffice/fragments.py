@@ -1,0 +1,30 @@
+"""Parts of the page frame written once and kept: the main menu.
+
+The menu is the same for every page of one view, for one role, in one language: which
+entries a user sees depends only on their role (every view's `is_accessible` asks
+`auth.allowed(roles)`), which one is marked current only on the view, and the labels
+only on the language. Rendering it through Flask-Admin's macro took a sixth of a details
+page. Kept per process, keyed by all of those and the script root its links start with;
+a changed role or language takes another key, so nothing stale is ever shown.
+"""
+from flask import current_app, request
+from flask_login import current_user
+from markupsafe import Markup
+
+from backoffice.i18n import current_language
+
+
+def cached_menu(admin_view, caller):
+    """`{% call cached_menu(admin_view) %}{{ layout.menu() }}{% endcall %}`: the menu, rendered once per key."""
+    role = current_user.role if current_user.is_authenticated else None
+    key = (request.script_root, current_language(), role, admin_view.endpoint, id(admin_view))
+    kept = current_app.extensions.setdefault("backoffice_menus", {})
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(caller())
+    return html
+
+
+def init_app(app):
+    """Offer the fragments to the templates."""
+    app.jinja_env.globals["cached_menu"] = cached_menu

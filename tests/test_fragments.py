@@ -1,0 +1,33 @@
+"""The main menu, rendered once and kept, still follows the user's role, the language and the page."""
+import re
+from html import unescape
+
+
+def _menu(page):
+    """The main menu's entries as a person reads them, the current one marked with a star."""
+    menu = page.split('<ul class="nav navbar-nav mr-auto">', 1)[1].split("</ul>\n", 1)[0]
+    entries = []
+    for item in re.findall(r"<li( class=\"[^\"]*\")?>\s*<a[^>]*>(.*?)</a>", menu, re.S):
+        marked, text = item
+        entries.append(("*" if "active" in marked else "") + " ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split()))
+    return entries
+
+
+def test_the_menu_follows_the_role_the_language_and_the_page(client_as):
+    staff, admin, manager = client_as("staff"), client_as("admin"), client_as("manager")
+
+    first = _menu(staff.get("/admin/requests/").get_data(as_text=True))
+    # Same view, same language, other roles: the menu kept for staff is not theirs.
+    for_admin = _menu(admin.get("/admin/requests/").get_data(as_text=True))
+    for_manager = _menu(manager.get("/admin/requests/").get_data(as_text=True))
+    again = _menu(staff.get("/admin/requests/").get_data(as_text=True))
+    in_dutch = _menu(staff.get("/admin/requests/?lang=nl").get_data(as_text=True))
+    on_lots = _menu(staff.get("/admin/lots/?lang=en").get_data(as_text=True))
+
+    assert "*Requests" in first and "Lots" in first
+    assert not any("Audit trail" in entry or "Users" in entry for entry in first)
+    assert any("Audit trail" in entry for entry in for_admin)
+    assert not any("Audit trail" in entry for entry in for_manager)
+    assert again == first
+    assert "*Aanvragen" in in_dutch and "Requests" not in " ".join(in_dutch)
+    assert "*Lots" in on_lots and "Requests" in on_lots
