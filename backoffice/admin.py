@@ -11,6 +11,7 @@ from backoffice.db import get_db
 from backoffice.formatting import day, moment, money
 from backoffice.i18n import _l
 from backoffice.security import csp_nonce
+from backoffice.store.app import get_store
 from backoffice.views.audit import AuditView
 from backoffice.views.briefings import BriefingView
 from backoffice.views.lots import LotView
@@ -39,8 +40,8 @@ class HomeView(AdminIndexView):
         requests_view = next(view for view in self.admin._views if getattr(view, "endpoint", None) == "requests")
         return self.render(
             "admin/home.html",
-            data=dashboard.summary(get_db()),
-            queue=dashboard.work_queue(get_db(), current_user.email if current_user.is_authenticated else None),
+            data=dashboard.summary(get_store()),
+            queue=dashboard.work_queue(get_store(), current_user.email if current_user.is_authenticated else None),
             filter_url=lambda column, value: _filter_url(requests_view, column, value),
             money=money,
             number=format_decimal,

@@ -120,8 +120,8 @@ def _year_range(year):
     return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
 
 
-def all_bookings(db, year=None, provider=None):
-    """Every booking in the database, or those of one year and/or one provider, read in one query."""
+def all_bookings(store, year=None, provider=None):
+    """Every booking in the store, or those of one year and/or one provider, read in one query."""
     query = {"awards.outcome": "awarded"}
     if year is not None:
         start, end = _year_range(year)
@@ -129,7 +129,7 @@ def all_bookings(db, year=None, provider=None):
     if provider is not None:
         query = query | {"awards.provider": provider}
     result = []
-    for briefing in db["briefings"].find(query, {"reference": 1, "awards": 1}):
+    for briefing in store.find("briefings", query, projection={"reference": 1, "awards": 1}):
         for booking in bookings(briefing):
             if year is not None and not _year_range(year)[0] <= booking.awarded_on < _year_range(year)[1]:
                 continue
@@ -139,27 +139,27 @@ def all_bookings(db, year=None, provider=None):
     return result
 
 
-def amounts_by_lot(db, year=None):
+def amounts_by_lot(store, year=None):
     """Cents awarded per lot: {lot: cents}, all years or one."""
     totals = defaultdict(int)
-    for booking in all_bookings(db, year):
+    for booking in all_bookings(store, year):
         totals[booking.lot] += booking.amount
     return dict(totals)
 
 
-def amounts_by_provider_lot(db, year=None):
+def amounts_by_provider_lot(store, year=None):
     """Awards counted and cents awarded per (provider, lot): {(provider, lot): (awards, cents)}."""
     totals = defaultdict(lambda: [0, 0])
-    for booking in all_bookings(db, year):
+    for booking in all_bookings(store, year):
         line = totals[(booking.provider, booking.lot)]
         line[0] += 1
         line[1] += booking.amount
     return {key: tuple(value) for key, value in totals.items()}
 
 
-def awards_per_provider(db, year=None):
+def awards_per_provider(store, year=None):
     """How many lots each provider was awarded: {provider: count}, all years or one."""
     counts = defaultdict(int)
-    for booking in all_bookings(db, year):
+    for booking in all_bookings(store, year):
         counts[booking.provider] += 1
     return dict(counts)

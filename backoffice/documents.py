@@ -15,7 +15,6 @@ from markupsafe import Markup
 from backoffice.formatting import day, moment, money
 from backoffice.i18n import _, current_language
 from backoffice.references import LabelCache
-from backoffice.store.app import legacy_store
 from schemas.choices import AWARD_ROUTES, MUNICIPALITIES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -72,22 +71,22 @@ def issued_on(briefing):
     return briefing.get("updated_at") or briefing.get("created_at")
 
 
-def briefing_context(db, briefing):
+def briefing_context(store, briefing):
     """Everything the briefing template shows, read and formatted in the current language."""
-    request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
+    request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
     language = briefing.get("language", "fr")
     # A fresh cache: names must be read in the briefing's language, not the page's.
-    labels = LabelCache(legacy_store(db))
+    labels = LabelCache(store)
     lots = []
     for code in briefing.get("lots", []):
-        lot = db["lots"].find_one({"code": code}) or {}
+        lot = store.find_one("lots", {"code": code}) or {}
         lots.append({
             "label": labels.get("lots", code),
             "scope": lot.get(f"description_{language}") or lot.get("description_fr") or "",
         })
     staff = None
     if request_doc.get("assigned_to"):
-        user = db["users"].find_one({"email": request_doc["assigned_to"]}) or {}
+        user = store.find_one("users", {"email": request_doc["assigned_to"]}) or {}
         staff = {"name": user.get("name") or request_doc["assigned_to"], "email": request_doc["assigned_to"]}
     issued = issued_on(briefing)
     return {
@@ -151,10 +150,10 @@ def _static_fetcher():
     return StaticFetcher(allowed_protocols=("file",))
 
 
-def briefing_pdf(db, briefing):
+def briefing_pdf(store, briefing):
     """The briefing as the PDF sent to providers, in the briefing's language."""
     language = briefing.get("language", "fr")
-    html = render_document("briefing_print.html", language, lambda: briefing_context(db, briefing), pdf=True)
+    html = render_document("briefing_print.html", language, lambda: briefing_context(store, briefing), pdf=True)
     return pdf_bytes(html)
 
 
@@ -163,14 +162,14 @@ def briefing_filename(briefing):
     return f"{briefing['reference']}.pdf"
 
 
-def letter_context(db, briefing, award, provider, kind, ranking):
+def letter_context(store, briefing, award, provider, kind, ranking):
     """What a letter about one lot's decision shows to one provider, in the current language.
 
     `ranking` is the lot's ranked offers (`awards.ranking`); the provider's own offer gives
     its score and rank, the chosen offer the winner's name and score.
     """
-    labels = LabelCache(legacy_store(db))
-    request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
+    labels = LabelCache(store)
+    request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
     lot_name = labels.get("lots", award["lot"])
     offer = next((item for item in ranking if item.provider == provider.get("enterprise_number")), None)
     winner = next((item for item in ranking if item.provider == award.get("provider")), None)
@@ -201,11 +200,11 @@ def letter_context(db, briefing, award, provider, kind, ranking):
     }
 
 
-def letter_pdf(db, briefing, award, provider, kind, ranking, language):
+def letter_pdf(store, briefing, award, provider, kind, ranking, language):
     """A letter about one lot's decision as PDF, in `language`; returns (subject, PDF bytes)."""
     with force_locale(language):
-        context = letter_context(db, briefing, award, provider, kind, ranking)
-    html = render_document("letter.html", language, lambda: letter_context(db, briefing, award, provider, kind, ranking), pdf=True)
+        context = letter_context(store, briefing, award, provider, kind, ranking)
+    html = render_document("letter.html", language, lambda: letter_context(store, briefing, award, provider, kind, ranking), pdf=True)
     return context["subject"], pdf_bytes(html)
 
 

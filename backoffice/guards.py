@@ -14,7 +14,6 @@ from backoffice.clock import now
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import label_cache
-from backoffice.store.app import legacy_store
 from schemas.choices import BRIEFING_STATUSES, REQUEST_STATUSES
 from schemas.workflow import ACTION_ONLY, FLOWS
 
@@ -73,7 +72,7 @@ def held_from(doc):
     return None
 
 
-def can_move(collection, doc, user, to, db=None, action=False):
+def can_move(collection, doc, user, to, store=None, action=False):
     """May the record move to `to` now? `action` allows the moves only an action makes (awarding, say)."""
     refused = _writer(user)
     if refused:
@@ -87,8 +86,8 @@ def can_move(collection, doc, user, to, db=None, action=False):
                            current=_label(collection, status), target=_label(collection, to)))
     if collection == "briefings":
         return _briefing_ready_for(doc, to)
-    if collection == "requests" and to in ENDING_MOVES and db is not None:
-        return _no_open_briefing(db, doc, to)
+    if collection == "requests" and to in ENDING_MOVES and store is not None:
+        return _no_open_briefing(store, doc, to)
     return None
 
 
@@ -114,14 +113,14 @@ def _briefing_ready_for(doc, to):
     return None
 
 
-def open_briefings(db, request):
+def open_briefings(store, request):
     """The request's briefings still open (draft to offers received), oldest first."""
-    return list(db["briefings"].find({"request": request["reference"], "status": {"$in": sorted(OPEN_BRIEFING)}},
-                                     {"reference": 1, "status": 1}).sort("reference", 1))
+    return store.find("briefings", {"request": request["reference"], "status": {"$in": sorted(OPEN_BRIEFING)}},
+                      sort=[("reference", 1)], projection={"reference": 1, "status": 1})
 
 
-def _no_open_briefing(db, request, to):
-    briefing = next(iter(open_briefings(db, request)), None)
+def _no_open_briefing(store, request, to):
+    briefing = next(iter(open_briefings(store, request)), None)
     if briefing is None:
         return None
     return Reason.of(
@@ -211,6 +210,6 @@ def can_close_lot(briefing, user):
     return None
 
 
-def lot_name(db, lot):
+def lot_name(store, lot):
     """A lot's label, as this request reads it."""
-    return label_cache(legacy_store(db)).get("lots", lot)
+    return label_cache(store).get("lots", lot)

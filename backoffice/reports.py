@@ -12,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from backoffice import awards
 from backoffice.i18n import _, _l
 from backoffice.references import LabelCache
-from backoffice.store.app import legacy_store
 from schemas.choices import MUNICIPALITIES, REQUEST_STATUSES
 
 
@@ -64,19 +63,19 @@ def _day_range(start, end):
     return query
 
 
-def requests_by(db, dimension, start=None, end=None):
+def requests_by(store, dimension, start=None, end=None):
     """Requests received in the period, counted by lot or municipality (rows) and status (columns)."""
     query = {"received_on": _day_range(start, end)} if start or end else {}
     counts = Counter()
     once = Counter()  # each request counted once, by status
     several = 0  # requests that count under more than one row
-    for doc in db["requests"].find(query, {"lots": 1, "municipality": 1, "status": 1}):
+    for doc in store.find("requests", query, projection={"lots": 1, "municipality": 1, "status": 1}):
         keys = (doc.get("lots") or [NO_LOT]) if dimension == "lot" else [doc.get("municipality")]
         for key in keys:
             counts[(key, doc.get("status"))] += 1
         once[doc.get("status")] += 1
         several += len(keys) > 1
-    labels = LabelCache(legacy_store(db))
+    labels = LabelCache(store)
     if dimension == "lot":
         row_keys = [code for code, _name in labels.choices("lots", everything=True)] + [NO_LOT]
 
@@ -111,22 +110,22 @@ def requests_by(db, dimension, start=None, end=None):
     return table
 
 
-def provider_year(db, year):
+def provider_year(store, year):
     """For each provider and lot: invitations sent, offers made, awards won and amount awarded in `year`."""
     start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
     totals = defaultdict(lambda: {"invitations": 0, "offers": 0, "awards": 0, "amount": 0})
-    for briefing in db["briefings"].find({"invitations.sent_on": {"$gte": start, "$lt": end}}, {"invitations": 1}):
+    for briefing in store.find("briefings", {"invitations.sent_on": {"$gte": start, "$lt": end}}, projection={"invitations": 1}):
         for invitation in briefing.get("invitations", []):
             sent = invitation.get("sent_on")
             if sent and start <= sent < end:
                 line = totals[(invitation["provider"], invitation["lot"])]
                 line["invitations"] += 1
                 line["offers"] += invitation.get("response") == "offer"
-    for (provider, lot), (count, amount) in awards.amounts_by_provider_lot(db, year).items():
+    for (provider, lot), (count, amount) in awards.amounts_by_provider_lot(store, year).items():
         line = totals[(provider, lot)]
         line["awards"] += count
         line["amount"] += amount
-    labels = LabelCache(legacy_store(db))
+    labels = LabelCache(store)
     labels.prefetch("providers", [provider for provider, _lot in totals])
     labels.prefetch("lots", [lot for _provider, lot in totals])
     rows = [
@@ -154,12 +153,13 @@ def finish(name, table, period=""):
     return table
 
 
-def lot_ceilings(db):
+def lot_ceilings(store):
     """For each lot: the amount awarded so far against its ceiling."""
-    awarded = Counter(awards.amounts_by_lot(db))
-    labels = LabelCache(legacy_store(db))
+    awarded = Counter(awards.amounts_by_lot(store))
+    labels = LabelCache(store)
     rows = []
-    for lot in db["lots"].find({}, {"code": 1, "name_fr": 1, "name_nl": 1, "name_en": 1, "ceiling_amount": 1}).sort("code", 1):
+    lots = store.find("lots", {}, sort=[("code", 1)], projection={"code": 1, "name_fr": 1, "name_nl": 1, "name_en": 1, "ceiling_amount": 1})
+    for lot in lots:
         ceiling = lot.get("ceiling_amount")
         used = awarded[lot["code"]]
         share = (Decimal(100 * used) / ceiling).quantize(Decimal("0.1"), ROUND_HALF_UP) if ceiling else None

@@ -122,10 +122,10 @@ def test_a_two_lot_briefing_is_awarded_lot_by_lot_and_booked_under_each_lot(clie
     ]
     assert stored(database, "requests", two_lots)["status"] == "awarded"
     # The ceilings and the yearly totals book each lot's amount under its own lot.
-    ceilings = {row[0]: row[1] for row in reports.lot_ceilings(database).rows}
+    ceilings = {row[0]: row[1] for row in reports.lot_ceilings(get_store(client.application)).rows}
     assert ceilings == {"L2 — Conception": 2500000, "L3 — Animation": 1400000}
     with client.application.test_request_context():
-        totals = {(row[0], row[1]): (row[4], row[5]) for row in reports.provider_year(database, TODAY.year).rows}
+        totals = {(row[0], row[1]): (row[4], row[5]) for row in reports.provider_year(get_store(client.application), TODAY.year).rows}
     assert totals[("Babel Dialogue asbl", "L2 — Conception")] == (1, 2500000)
     assert totals[("Civic Lab srl", "L3 — Animation")] == (1, 1400000)
     assert totals[("Agora Participation scrl", "L2 — Conception")] == (0, 0)
@@ -146,7 +146,7 @@ def test_a_lot_closed_without_award_needs_a_reason_and_completes_the_briefing(cl
     assert after["status"] == "awarded"
     assert after["awards"][1] == {"lot": "L3", "outcome": "no_award", "awarded_on": TODAY,
                                   "route": "mini_competition", "reason": "Offres hors budget"}
-    assert {row[0]: row[1] for row in reports.lot_ceilings(database).rows}["L3 — Animation"] == 0
+    assert {row[0]: row[1] for row in reports.lot_ceilings(get_store(client.application)).rows}["L3 — Animation"] == 0
 
 
 def test_a_decided_lot_is_not_decided_again(client, database, briefing):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from backoffice import seeding
+from backoffice.store.app import get_store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -19,7 +20,7 @@ def seed_file(name):
 
 @pytest.fixture
 def seeded(app, database):
-    report = seeding.seed(database, app.config["SEEDS_DIR"])
+    report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
     return database
 

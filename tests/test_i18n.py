@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from backoffice import seeding
 from backoffice.views.base import CollectionView
+from backoffice.store.app import get_store
 from conftest import ENGINES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,7 +323,7 @@ def _with_lang(url, lang):
 @one_engine
 def test_every_page_speaks_only_the_chosen_language(app, database, client_as):
     with app.app_context():
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
     admin = client_as("admin")
     signed_out = app.test_client()

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from backoffice import seeding
+from backoffice.store.app import get_store
 from test_i18n import (INTERFACE_LANGUAGES, _collapse, _flask_admin, _offences, _ours, _seeded_strings,
                        _wrong_words, one_engine, visible_texts)
 
@@ -153,7 +154,7 @@ def _offences_on(url, html, lang, wrong, seeded):
 @pytest.fixture
 def seeded(app, database):
     with app.app_context():
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
     return database
 

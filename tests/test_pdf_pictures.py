@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from backoffice import awards, documents, seeding
+from backoffice.store.app import get_store
 
 ROOT = Path(__file__).resolve().parent.parent
 UPDATE = os.environ.get("UPDATE_SCREENSHOTS") == "1"
@@ -19,7 +20,7 @@ UPDATE = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 @pytest.fixture
 def demo(app, database):
     with app.app_context():
-        assert not seeding.seed(database, app.config["SEEDS_DIR"]).errors
+        assert not seeding.seed(get_store(app), app.config["SEEDS_DIR"]).errors
     return database
 
 
@@ -75,8 +76,8 @@ def test_the_letters_draw_as_a4(app, engine, demo):
     with app.test_request_context():
         winner = demo["providers"].find_one({"enterprise_number": award["provider"]})
         loser = demo["providers"].find_one({"enterprise_number": other})
-        _subject, award_pdf = documents.letter_pdf(demo, briefing, award, winner, "award", ranking, "nl")
-        _subject, regret_pdf = documents.letter_pdf(demo, briefing, award, loser, "regret", ranking, "fr")
+        _subject, award_pdf = documents.letter_pdf(get_store(app), briefing, award, winner, "award", ranking, "nl")
+        _subject, regret_pdf = documents.letter_pdf(get_store(app), briefing, award, loser, "regret", ranking, "fr")
 
     assert_a4_and_inked(picture(award_pdf, "letter-award-nl", engine))
     assert_a4_and_inked(picture(regret_pdf, "letter-regret-fr", engine))

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from backoffice import seeding
+from backoffice.store.app import get_store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 LANGUAGES = ("fr", "nl")
@@ -314,7 +315,7 @@ def engine(request):
 def manager(app, database, client_as):
     """A manager signed in on a database filled with the demo data."""
     with app.test_request_context():
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors, report.errors
     return client_as("manager")
 

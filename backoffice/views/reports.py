@@ -8,9 +8,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
 from backoffice import audit, exports, records, reports, workbooks
 from backoffice.auth import READERS, allowed, current_actor, require
-from backoffice.db import get_db
 from backoffice.formatting import money
 from backoffice.links import with_query
+from backoffice.store.app import get_store
 from backoffice.i18n import _, _l
 from backoffice.store.app import get_store
 from schemas import fields as sf
@@ -80,16 +80,16 @@ def period_slug(name, values):
 
 
 def build_table(name, values):
-    """One report over the database for the checked arguments."""
-    db = get_db()
+    """One report over the store for the checked arguments."""
+    store = get_store()
     if name == "by_lot":
-        table = reports.requests_by(db, "lot", values.get("start"), values.get("end"))
+        table = reports.requests_by(store, "lot", values.get("start"), values.get("end"))
     elif name == "by_municipality":
-        table = reports.requests_by(db, "municipality", values.get("start"), values.get("end"))
+        table = reports.requests_by(store, "municipality", values.get("start"), values.get("end"))
     elif name == "providers":
-        table = reports.provider_year(db, values["year"])
+        table = reports.provider_year(store, values["year"])
     else:
-        table = reports.lot_ceilings(db)
+        table = reports.lot_ceilings(store)
     return reports.finish(name, table, period_text(name, values))
 
 
