@@ -1,8 +1,7 @@
 """CSV exports that Excel opens right in Belgium: pure generation, plus a thin streaming response.
 
-Rows are read from the database in bounded batches (by `_id`, or page by page in the
-list's sort), so memory does not grow
-with the number of rows even on an engine that buffers a whole result; values are
+Rows are read from the store in bounded batches (`store.batches`, in `_id` order, or page
+by page in the list's sort and search), so memory does not grow with the number of rows; values are
 written as a person reads them, and text cells that a spreadsheet would run as a
 formula are neutralised.
 """
@@ -12,12 +11,10 @@ from decimal import Decimal
 
 from flask import Response, stream_with_context
 
-from backoffice import db as database
 from backoffice.formatting import formatter_for
 from backoffice.i18n import current_language
 from backoffice.paths import value_at
 from backoffice.references import LabelCache
-from backoffice.store.app import legacy_store
 from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
 
@@ -62,13 +59,12 @@ def list_path(collection):
     return None
 
 
-def export_lines(collection, query, sort=None, size=BATCH):
+def export_lines(store, name, filter, sort=None, size=BATCH, search=()):
     """Batches of (document, item) to export, in the list's order; `item` is the sub-document of a per-item line.
 
     The names the lines show are loaded once per batch into the returned LabelCache.
     """
-    name = collection.name
-    labels = LabelCache(legacy_store(collection.database))
+    labels = LabelCache(store)
     columns = export_fields(name)
     per_item = list_path(name)
     schema_fields = ALL_SCHEMAS[name]().fields
@@ -78,7 +74,7 @@ def export_lines(collection, query, sort=None, size=BATCH):
         prefetch[per_item] = schema_fields[per_item]
 
     def lines():
-        for page in sorted_batches(collection, query, sort, size):
+        for page in sorted_batches(store, name, filter, sort, size, search):
             labels.prefetch_documents(page, prefetch)
             if per_item:
                 yield [(doc, item) for doc in page for item in (doc.get(per_item) or [None])]
@@ -88,18 +84,18 @@ def export_lines(collection, query, sort=None, size=BATCH):
     return labels, lines()
 
 
-def sorted_batches(collection, query, sort=None, size=BATCH):
-    """Every match of `query`, `size` at a time: in `_id` order, or in the list's `sort` (pymongo pairs).
+def sorted_batches(store, name, filter, sort=None, size=BATCH, search=()):
+    """Every match of `filter` (and of the search prefixes), `size` at a time: in `_id` order, or in the list's `sort`.
 
-    A sorted export reads page after page as the list does (its sort ends with a unique
-    field or `_id`, so pages never overlap): memory stays bounded on every engine.
+    A sorted or searched export reads page after page as the list does (the store ends
+    every sort with a unique field or `_id`, so pages never overlap): memory stays bounded.
     """
-    if not sort or list(sort) == [("_id", 1)]:
-        yield from batches(collection, query, size)
+    if not search and (not sort or list(sort) == [("_id", 1)]):
+        yield from batches(store, name, filter, size)
         return
     skip = 0
     while True:
-        _count, page = database.list_page(collection, query, sort, skip, size)
+        page = store.page(name, filter, search=search, sort=sort or [("_id", 1)], skip=skip, limit=size).documents
         if page:
             yield page
         if len(page) < size:
@@ -151,20 +147,19 @@ def neutralise(text):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def batches(collection, query, size=BATCH):
-    """Every document matching `query`, fetched `size` at a time in `_id` order."""
-    return database.batches(collection, query, size)
+def batches(store, name, filter, size=BATCH):
+    """Every document matching `filter`, fetched `size` at a time in `_id` order."""
+    return store.batches(name, filter, size)
 
 
-def generate_csv(collection, query, delimiter=";", language=None, sort=None):
-    """Yield the CSV text of every matching record, header first, a batch of lines at a time."""
-    name = collection.name
+def generate_csv(store, name, filter, delimiter=";", language=None, sort=None, search=()):
+    """Yield the CSV text of every record of `name` matching `filter` (and the search prefixes), header first, a batch of lines at a time."""
     columns = export_fields(name)
     per_item = list_path(name)
     language = language or current_language()
     writer = csv.writer(Line(), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     yield BOM + writer.writerow([header(field, path) for path, field in columns.items()])
-    labels, batches_of_lines = export_lines(collection, query, sort)
+    labels, batches_of_lines = export_lines(store, name, filter, sort, search=search)
     cells = [(cell_getter(path, per_item), column_cell(field, labels, language)) for path, field in columns.items()]
     for page in batches_of_lines:
         yield "".join(
@@ -283,13 +278,13 @@ def report_file_name(report, period, language=None, extension="csv"):
     return f"{REPORT_FILE_NAMES[report][language]}-{period}.{extension}"
 
 
-def csv_response(collection, query, delimiter=";", sort=None):
+def csv_response(store, name, filter, delimiter=";", sort=None, search=()):
     """A streamed download of the export."""
     return Response(
-        stream_with_context(generate_csv(collection, query, delimiter, sort=sort)),
+        stream_with_context(generate_csv(store, name, filter, delimiter, sort=sort, search=search)),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{file_name(collection.name)}"',
+            "Content-Disposition": f'attachment; filename="{file_name(name)}"',
             "Cache-Control": "no-store",
         },
     )

@@ -140,12 +140,11 @@ def _shown_length(kind, value):
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def write_list(target, collection, query, sort, info, sheet_name):
+def write_list(target, store, name, filter, sort, info, sheet_name, search=()):
     """Write the workbook of a list: one line per record (per item where the schema says so); return the line count."""
-    name = collection.name
     columns = exports.export_fields(name)
     per_item = exports.list_path(name)
-    labels, batches_of_lines = exports.export_lines(collection, query, sort)
+    labels, batches_of_lines = exports.export_lines(store, name, filter, sort, search=search)
     cells = [(exports.cell_getter(path, per_item), *cell_kind(field, labels)) for path, field in columns.items()]
     titles = [exports.header(field, path) for path, field in columns.items()]
     book = Book(target)

@@ -9,6 +9,7 @@ import pytest
 
 from backoffice import exports
 from backoffice.reports import Table
+from backoffice.store.app import get_store
 
 from conftest import cells
 
@@ -348,18 +349,20 @@ def test_negative_numbers_in_report_tables_stay_numbers(app):
 # Streaming ----------------------------------------------------------------------
 
 
-class CountingCollection:
-    """A collection whose finds are recorded, to see when the export reads the database."""
+class CountingStore:
+    """A store whose batch reads are recorded (the size of each), to see when the export reads it."""
 
-    def __init__(self, collection):
-        self.collection = collection
-        self.name = collection.name
-        self.database = collection.database
-        self.finds = []
+    def __init__(self, store):
+        self.store = store
+        self.reads = []
 
-    def find(self, *args, **kwargs):
-        self.finds.append(kwargs)
-        return self.collection.find(*args, **kwargs)
+    def batches(self, name, filter=None, size=500, projection=None):
+        for batch in self.store.batches(name, filter, size, projection):
+            self.reads.append(len(batch))
+            yield batch
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
 
 
 def _stored_requests(count):
@@ -390,37 +393,39 @@ def _stored_requests(count):
 
 def test_rows_are_sent_before_the_last_batch_is_read(app, database, lots):
     size = exports.BATCH
-    database["requests"].insert_many(_stored_requests(2 * size + 1))
-    collection = CountingCollection(database["requests"])
+    get_store(app).insert_many("requests", _stored_requests(2 * size + 1))
+    store = CountingStore(get_store(app))
 
     with app.test_request_context():
-        chunks = exports.generate_csv(collection, {}, language="fr")
+        chunks = exports.generate_csv(store, "requests", {}, language="fr")
         header = next(chunks)
         assert header.startswith("\ufeffRéférence;")
         first = next(chunks)
-        assert len(collection.finds) == 1
+        assert store.reads == [size]
         assert first.count("\r\n") == size
         rest = list(chunks)
 
-    assert len(collection.finds) == 3
-    assert all(find["limit"] == size for find in collection.finds)
+    assert store.reads == [size, size, 1]
     lines = (first + "".join(rest)).split("\r\n")[:-1]
     assert [line.split(";")[0] for line in lines] == [f"REQ-2026-{number:04d}" for number in range(1, 2 * size + 2)]
 
 
 def test_batches_read_a_bounded_page_at_a_time_within_the_filter(app, database, lots):
-    database["requests"].insert_many(_stored_requests(7))
-    database["requests"].update_many({"reference": {"$in": ["REQ-2026-0002", "REQ-2026-0005"]}}, {"$set": {"status": "on_hold"}})
-    collection = CountingCollection(database["requests"])
+    requests = _stored_requests(7)
+    for doc in requests:
+        if doc["reference"] in ("REQ-2026-0002", "REQ-2026-0005"):
+            doc["status"] = "on_hold"
+    get_store(app).insert_many("requests", requests)
+    store = CountingStore(get_store(app))
 
-    pages = list(exports.batches(collection, {"status": "received"}, size=2))
+    pages = list(exports.batches(store, "requests", {"status": "received"}, size=2))
 
     assert [[doc["reference"] for doc in page] for page in pages] == [
         ["REQ-2026-0001", "REQ-2026-0003"],
         ["REQ-2026-0004", "REQ-2026-0006"],
         ["REQ-2026-0007"],
     ]
-    assert [find["limit"] for find in collection.finds] == [2, 2, 2]
+    assert store.reads == [2, 2, 1]
 
 
 def test_download_is_streamed_not_built_in_memory(client, requests_in_list):

@@ -31,6 +31,7 @@ from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, _l, admin_gettext, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
+from backoffice.store import prefixes
 from backoffice.store.app import get_store
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
@@ -441,7 +442,11 @@ class CollectionView(BoundedListArguments, ModelView):
         if export_type not in ("csv", "xlsx"):
             abort(404)
         view_args = self._get_list_extra_args()
-        query = self._query(view_args.search, view_args.filters)
+        # The store reads the search as prefixes, beside the filters (a search of signs only finds nothing).
+        query = self._query(None, view_args.filters)
+        typed = prefixes(view_args.search)
+        if view_args.search and view_args.search.strip() and not typed:
+            query = search.NOTHING
         sort_column = self._get_column_by_idx(view_args.sort)
         sort = self._sort(sort_column[0] if sort_column else None, view_args.sort_desc)
         audit.record(
@@ -459,10 +464,11 @@ class CollectionView(BoundedListArguments, ModelView):
             info = workbooks.export_info(str(self.name), self._export_details(view_args, sort_column), current_actor())
             name = exports.file_name(self.schema.collection, extension="xlsx")
             return workbooks.xlsx_response(
-                lambda target: workbooks.write_list(target, self.coll, query, sort, info, str(self.name)), name
+                lambda target: workbooks.write_list(target, get_store(), self.schema.collection, query, sort, info,
+                                                    str(self.name), search=typed), name
             )
         delimiter = "," if request.args.get("sep") == "," else ";"
-        return exports.csv_response(self.coll, query, delimiter, sort=sort)
+        return exports.csv_response(get_store(), self.schema.collection, query, delimiter, sort=sort, search=typed)
 
     # Imports ------------------------------------------------------------
 
@@ -482,7 +488,7 @@ class CollectionView(BoundedListArguments, ModelView):
             content = upload.stream.read(imports.MAX_BYTES + 1)
         file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
         try:
-            result = imports.preview(self.schema.collection, file_name, content, db=self.coll.database)
+            result = imports.preview(self.schema.collection, file_name, content, store=get_store())
         except imports.ImportRefused as refused:
             return self.render("admin/import.html", preview=None, problem=str(refused), token=None,
                                limits=self._import_limits())
@@ -502,8 +508,8 @@ class CollectionView(BoundedListArguments, ModelView):
         file_name, content = kept
         try:
             # Checked again as the records stand now: someone may have changed one since the preview.
-            result = imports.preview(self.schema.collection, file_name, content, db=self.coll.database)
-            counts = imports.apply(result, current_actor(), db=self.coll.database)
+            result = imports.preview(self.schema.collection, file_name, content, store=get_store())
+            counts = imports.apply(result, current_actor(), store=get_store())
         except imports.ImportRefused as refused:
             flash(str(refused), "error")
             return redirect(self.get_url(".import_view"))
