@@ -2,26 +2,26 @@
 
 A file's content is kept once, under its SHA-256: in GridFS on MongoDB (and mongomock),
 in a content-addressed folder under BACKOFFICE_DATA_DIR on the embedded store. What the
-record lists (name, type, size, who, when) is a document of the `attachments` collection.
+record lists (name, type, size, who, when) is a document of the `attachments` collection
+(declared in `backoffice/store/catalogue.py`).
 An upload is checked before anything is written: not empty, at most 20 MB, and of an
 accepted type as read from its content (`filetype`), whatever its name says.
 """
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import filetype
-import gridfs
 from flask import current_app
-from pymongo.database import Database
 from werkzeug.utils import secure_filename
 
 from backoffice.clock import now
 from backoffice.i18n import _
+from backoffice.store import blobs as store_blobs
+from backoffice.store.blobs import FolderBlobs, GridFSBlobs  # noqa: F401  (where the bytes live)
 
 COLLECTION = "attachments"
-GRIDFS_BUCKET = "blobs"
+GRIDFS_BUCKET = store_blobs.BUCKET
 MAX_BYTES = 20 * 1024 * 1024
 # The accepted kinds, by the extension `filetype` reads from the content, with the type sent back on download.
 ACCEPTED = {
@@ -47,61 +47,9 @@ class Refused(Exception):
 # Where the bytes live ---------------------------------------------------------------------
 
 
-class FolderBlobs:
-    """Contents in a folder, one file per SHA-256 (`ab/abcdef…`): the embedded store's files."""
-
-    def __init__(self, root):
-        self.root = Path(root)
-
-    def _path(self, digest):
-        return self.root / digest[:2] / digest
-
-    def put(self, digest, content):
-        path = self._path(digest)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed: a file under its digest is always whole.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-
-    def get(self, digest):
-        return self._path(digest).read_bytes()
-
-    def delete(self, digest):
-        self._path(digest).unlink(missing_ok=True)
-
-    def digests(self):
-        """Every stored content's digest (for backups)."""
-        if not self.root.exists():
-            return []
-        return sorted(path.name for path in self.root.glob("??/*") if not path.name.startswith("."))
-
-
-class GridFSBlobs:
-    """Contents in GridFS, the SHA-256 as the file's id: MongoDB's (and mongomock's) files."""
-
-    def __init__(self, db):
-        self.fs = gridfs.GridFS(db, collection=GRIDFS_BUCKET)
-
-    def put(self, digest, content):
-        if not self.fs.exists(digest):
-            self.fs.put(content, _id=digest)
-
-    def get(self, digest):
-        return self.fs.get(digest).read()
-
-    def delete(self, digest):
-        self.fs.delete(digest)
-
-
-def blobs(db, app=None):
-    """Where this database keeps file contents: GridFS on a MongoDB database, else a folder beside the embedded store."""
-    if isinstance(db, Database) or type(db).__module__.startswith("mongomock"):
-        return GridFSBlobs(db)
-    return FolderBlobs(folder(app))
+def blobs(store, app=None):
+    """Where this store keeps file contents: GridFS on MongoDB, else a folder beside the embedded store."""
+    return store_blobs.for_store(store, folder(app))
 
 
 def folder(app=None):
@@ -138,11 +86,15 @@ def check(name, content):
 # Operations -------------------------------------------------------------------------------
 
 
-def add(db, collection, record_key, name, content, actor, invitation=None):
-    """Check and keep a file for a record (and one invitation of it); return its listing entry."""
+def add(store, collection, record_key, name, content, actor, invitation=None):
+    """Check and keep a file for a record (and one invitation of it); return its listing entry.
+
+    The content is kept first (under its digest, so keeping it twice is harmless), then
+    listed: call it in the transaction that also writes the upload's audit entry.
+    """
     filename, content_type = check(name, content)
     digest = hashlib.sha256(content).hexdigest()
-    blobs(db).put(digest, content)
+    blobs(store).put(digest, content)
     entry = {
         "collection": collection,
         "record": record_key,
@@ -154,22 +106,37 @@ def add(db, collection, record_key, name, content, actor, invitation=None):
         "uploaded_by": actor,
         "uploaded_at": now(),
     }
-    db[COLLECTION].insert_one(entry)
+    store.insert(COLLECTION, entry)
     return entry
 
 
-def listing(db, collection, record_key):
+def listing(store, collection, record_key):
     """The files of a record, oldest first."""
-    return list(db[COLLECTION].find({"collection": collection, "record": record_key}, sort=[("uploaded_at", 1), ("_id", 1)]))
+    return store.find(COLLECTION, {"collection": collection, "record": record_key}, sort=[("uploaded_at", 1), ("_id", 1)])
 
 
-def content(db, entry):
+def entry(store, collection, entry_id):
+    """One listed file of a record of `collection`, or None."""
+    return store.find_one(COLLECTION, {"_id": entry_id, "collection": collection})
+
+
+def content(store, entry):
     """The bytes of a listed file."""
-    return blobs(db).get(entry["sha256"])
+    return blobs(store).get(entry["sha256"])
 
 
-def remove(db, entry):
+def unlist(store, entry):
+    """Take a file off its record's listing (in the transaction that writes its audit entry)."""
+    store.delete_where(COLLECTION, {"_id": entry["_id"]})
+
+
+def forget_unlisted(store, entry):
+    """Once a file is off its listing for good: its content goes when no other listing refers to it."""
+    if store.count(COLLECTION, {"sha256": entry["sha256"]}) == 0:
+        blobs(store).delete(entry["sha256"])
+
+
+def remove(store, entry):
     """Take a file off its record; its content goes when no other listing refers to it."""
-    db[COLLECTION].delete_one({"_id": entry["_id"]})
-    if db[COLLECTION].count_documents({"sha256": entry["sha256"]}) == 0:
-        blobs(db).delete(entry["sha256"])
+    unlist(store, entry)
+    forget_unlisted(store, entry)

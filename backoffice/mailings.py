@@ -10,7 +10,6 @@ from backoffice import awards, documents, outbox
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import LabelCache
-from backoffice.store.app import legacy_store
 from schemas.choices import MUNICIPALITIES
 
 WRITTEN_LANGUAGES = ("fr", "nl")
@@ -29,24 +28,27 @@ def briefing_key(briefing, provider):
     return f"briefing:{briefing['reference']}:{provider}"
 
 
-def briefing_sent(db, briefing):
-    """E-mail the briefing's PDF to every invited provider not mailed yet, each in its language; return the keys."""
+def briefing_sent(store, briefing, send=True):
+    """E-mail the briefing's PDF to every invited provider not mailed yet, each in its language; return the keys.
+
+    `send=False` only queues them: an action that queues inside its transaction sends once it is written.
+    """
     lots_by_provider = {}
     for invitation in briefing.get("invitations", []):
         if invitation.get("sent_on"):
             lots_by_provider.setdefault(invitation["provider"], []).append(invitation["lot"])
-    new = [number for number in lots_by_provider if db[outbox.COLLECTION].find_one({"key": briefing_key(briefing, number)}) is None]
+    new = [number for number in lots_by_provider if store.find_one(outbox.COLLECTION, {"key": briefing_key(briefing, number)}) is None]
     if not new:
         return []
     # One PDF for every provider: it is the briefing's document, in the briefing's language.
-    pdf = documents.briefing_pdf(db, briefing)
-    request_doc = db["requests"].find_one({"reference": briefing["request"]}) or {}
+    pdf = documents.briefing_pdf(store, briefing)
+    request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
     keys = []
     for number in new:
-        provider = db["providers"].find_one({"enterprise_number": number}) or {}
+        provider = store.find_one("providers", {"enterprise_number": number}) or {}
         language = provider_language(provider, briefing.get("language", "fr"))
         with force_locale(language):
-            labels = LabelCache(legacy_store(db))
+            labels = LabelCache(store)
             subject = _("Invitation to tender: briefing %(reference)s", reference=briefing["reference"])
             body = render_template(
                 "mail/briefing_invitation.txt", briefing=briefing, provider=provider, request_doc=request_doc,
@@ -57,11 +59,12 @@ def briefing_sent(db, briefing):
             )
         key = briefing_key(briefing, number)
         outbox.queue(
-            db, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
+            store, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
             [(documents.briefing_filename(briefing), "application/pdf", pdf)],
         )
         keys.append(key)
-    outbox.send_pending(db, keys)
+    if send:
+        outbox.send_pending(store, keys)
     return keys
 
 
@@ -70,18 +73,19 @@ def letter_key(briefing, lot, provider):
     return f"lot-decision:{briefing['reference']}:{lot}:{provider}"
 
 
-def lot_decided(db, briefing, lot):
+def lot_decided(store, briefing, lot, send=True):
     """E-mail the letters on a lot's decision: the award letter to the chosen provider, a letter to every other tenderer.
 
     Each letter is a PDF in the provider's language, with its score and rank; a lot closed
-    without award tells every tenderer why. Returns the outbox keys of the new messages.
+    without award tells every tenderer why. Returns the outbox keys of the new messages;
+    `send=False` only queues them (see `briefing_sent`).
     """
     from backoffice import workflow  # the workflow calls this module: imported here, not at load time
 
     award = awards.by_lot(briefing).get(lot)
     if award is None:
         return []
-    ranks = workflow.cascade_ranks(db, lot) if briefing.get("award_route") == "cascade" else None
+    ranks = workflow.cascade_ranks(store, lot) if briefing.get("award_route") == "cascade" else None
     ranking = awards.ranking(briefing, lot, ranks)
     recipients = [(offer.provider, "award" if offer.provider == award.get("provider") else "regret") for offer in ranking]
     if award.get("outcome") != "awarded":
@@ -91,17 +95,18 @@ def lot_decided(db, briefing, lot):
     keys = []
     for number, kind in recipients:
         key = letter_key(briefing, lot, number)
-        if db[outbox.COLLECTION].find_one({"key": key}) is not None:
+        if store.find_one(outbox.COLLECTION, {"key": key}) is not None:
             continue
-        provider = db["providers"].find_one({"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+        provider = store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
         language = provider_language(provider, briefing.get("language", "fr"))
-        subject, pdf = documents.letter_pdf(db, briefing, award, provider, kind, ranking, language)
+        subject, pdf = documents.letter_pdf(store, briefing, award, provider, kind, ranking, language)
         with force_locale(language):
             body = render_template("mail/lot_decision.txt", subject=subject, kind=kind, centre=documents.centre(language))
         outbox.queue(
-            db, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
+            store, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
             [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
         )
         keys.append(key)
-    outbox.send_pending(db, keys)
+    if send:
+        outbox.send_pending(store, keys)
     return keys

@@ -9,7 +9,8 @@ last error in plain words) and `flask --app app outbox send` tries again. Withou
 /admin/outbox/.
 
 Like the audit trail, the outbox is written by the system, never from a form, so it is
-stored directly rather than through a record schema.
+stored directly rather than through a record schema (its collection is declared in
+`backoffice/store/catalogue.py`, with the unique `key`).
 """
 import base64
 import smtplib
@@ -17,10 +18,10 @@ import smtplib
 from flask import current_app
 from flask_babel import force_locale
 from flask_mailman import EmailMessage, Mail
-from pymongo.errors import DuplicateKeyError
 
 from backoffice.clock import now
 from backoffice.i18n import _l
+from backoffice.store import Conflict, DuplicateKey
 
 COLLECTION = "outbox"
 STATUSES = ("queued", "sending", "sent", "failed")
@@ -56,13 +57,13 @@ def error_text(message, detail=True):
     return f"{words} ({technical})" if technical else words
 
 
-def queue(db, key, to, subject, body, language, record, attachments=()):
+def queue(store, key, to, subject, body, language, record, attachments=()):
     """Write a message to the outbox, once per `key`; return it (the one already there if any).
 
     `record` is `(collection, natural key)` of the record the message is about; `attachments`
     are `(filename, content_type, bytes)`.
     """
-    existing = db[COLLECTION].find_one({"key": key})
+    existing = store.find_one(COLLECTION, {"key": key})
     if existing is not None:
         return existing
     message = {
@@ -84,9 +85,9 @@ def queue(db, key, to, subject, body, language, record, attachments=()):
         "last_error": "",
     }
     try:
-        db[COLLECTION].insert_one(message)
-    except DuplicateKeyError:  # queued meanwhile by another request for the same action
-        return db[COLLECTION].find_one({"key": key})
+        store.insert(COLLECTION, message)
+    except DuplicateKey:  # queued meanwhile by another request for the same action
+        return store.find_one(COLLECTION, {"key": key})
     return message
 
 
@@ -100,7 +101,7 @@ def configured(app=None):
     return bool((app or current_app).config.get("MAIL_SERVER"))
 
 
-def send_pending(db, keys=None):
+def send_pending(store, keys=None):
     """Send the queued and failed messages (only those of `keys` when given); return {status: count}.
 
     Nothing is sent when no MAIL_SERVER is set.
@@ -109,30 +110,30 @@ def send_pending(db, keys=None):
     query = {"status": {"$in": ["queued", "failed"]}}
     if keys is not None:
         query["key"] = {"$in": list(keys)}
-    waiting = list(db[COLLECTION].find(query, {"_id": 1}, sort=[("created_at", 1), ("_id", 1)]))
+    waiting = store.find(COLLECTION, query, sort=[("created_at", 1), ("_id", 1)], projection={"_id": 1})
     if not configured():
         counts["queued"] = len(waiting)
         return counts
     connection = None
     try:
         for item in waiting:
-            message = _claim(db, item["_id"])
+            message = _claim(store, item["_id"])
             if message is None:
                 continue  # another sender took it
             if connection is None:
                 connection = _connection()
             outcome = _deliver(connection, message)
             if outcome is None:
-                db[COLLECTION].update_one({"_id": message["_id"]}, {"$set": {
+                store.update(COLLECTION, message["_id"], {
                     "status": "sent", "sent_at": now(), "last_error": "", "error_code": None, "error_detail": None,
-                }})
+                })
                 counts["sent"] += 1
             else:
                 code, detail = outcome
                 failure = {"error_code": code, "error_detail": detail}
                 with force_locale("en"):  # the stored sentence is for logs and the CLI; pages translate the code
                     failure["last_error"] = error_text(failure)
-                db[COLLECTION].update_one({"_id": message["_id"]}, {"$set": {"status": "failed", **failure}})
+                store.update(COLLECTION, message["_id"], {"status": "failed", **failure})
                 counts["failed"] += 1
                 if code in ("unreachable", "login"):
                     connection.close()
@@ -143,15 +144,22 @@ def send_pending(db, keys=None):
     return counts
 
 
-def _claim(db, message_id):
-    """Take a message for sending: only one sender can move it from queued / failed to sending."""
-    claimed = db[COLLECTION].update_one(
-        {"_id": message_id, "status": {"$in": ["queued", "failed"]}},
-        {"$set": {"status": "sending", "tried_at": now()}, "$inc": {"tries": 1}},
-    )
-    if claimed.modified_count != 1:
+def _claim(store, message_id):
+    """Take a message for sending: only one sender can move it from queued / failed to sending.
+
+    The read and the write are one transaction, so two senders cannot both see it waiting;
+    a sender that could not take its turn (`Conflict`) leaves it to the other.
+    """
+    try:
+        with store.transaction():
+            message = store.get(COLLECTION, message_id)
+            if message is None or message.get("status") not in ("queued", "failed"):
+                return None
+            claimed = {"status": "sending", "tried_at": now(), "tries": (message.get("tries") or 0) + 1}
+            store.update(COLLECTION, message_id, claimed)
+    except Conflict:
         return None
-    return db[COLLECTION].find_one({"_id": message_id})
+    return message | claimed
 
 
 def _connection():
@@ -185,9 +193,9 @@ def _deliver(connection, message):
     return None
 
 
-def for_record(db, collection, key):
+def for_record(store, collection, key):
     """The messages about one record, newest first, without their attachments' content."""
-    messages = list(db[COLLECTION].find({"collection": collection, "record": key}, sort=[("created_at", -1), ("_id", -1)]))
+    messages = store.find(COLLECTION, {"collection": collection, "record": key}, sort=[("created_at", -1), ("_id", -1)])
     for message in messages:
         for attachment in message.get("attachments", []):
             attachment.pop("content", None)

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from backoffice import create_app, db as database_module, files
+from backoffice.store.app import get_store
 from conftest import TEST_SECRET_KEY, csrf_token
 
 AGORA = "0123456749"
@@ -149,7 +150,7 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
     upload(client, "requests", records["requests"], "offre.pdf", PDF)
     upload(client, "briefings", records["briefings"], "tableau.xlsx", xlsx())
     with app.app_context():
-        originals = {entry["filename"]: files.content(database, entry) for entry in database[files.COLLECTION].find()}
+        originals = {entry["filename"]: files.content(get_store(app), entry) for entry in database[files.COLLECTION].find()}
     path = tmp_path / "backup.json"
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
 
@@ -160,7 +161,7 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
         assert result.exit_code == 0, result.output
         restored = database_module.get_db(other)
         with other.app_context():
-            back = {entry["filename"]: files.content(restored, entry) for entry in restored[files.COLLECTION].find()}
+            back = {entry["filename"]: files.content(get_store(other), entry) for entry in restored[files.COLLECTION].find()}
     finally:
         database_module.close(other)
     assert back == originals

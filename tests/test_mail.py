@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from backoffice import mailings
+from backoffice.store.app import get_store
 from test_workflow_requests import post_action
 
 FUTURE = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).strftime("%Y-%m-%dT12:00")
@@ -159,7 +160,7 @@ def test_the_same_action_never_mails_twice(mailing_app, client, database, smtp, 
     sent = database["briefings"].find_one({"_id": briefing["_id"]})
 
     with mailing_app.test_request_context():
-        again = mailings.briefing_sent(database, sent)
+        again = mailings.briefing_sent(get_store(mailing_app), sent)
 
     assert again == []
     assert len(smtp.inbox.messages) == 3 and database["outbox"].count_documents({}) == 3

@@ -166,11 +166,12 @@ def _from_schema(schema_class):
     )
 
 
-def _system(name, fields, indexes):
+def _system(name, fields, indexes, unique=()):
     return Collection(
         name=name,
         fields={path: Field(path, kind, many) for path, kind, many in fields},
-        indexes=tuple(Index(paths) for paths in indexes),
+        unique_fields=tuple(paths[0] for paths in unique if len(paths) == 1),
+        indexes=tuple(Index(paths, unique=True) for paths in unique) + tuple(Index(paths) for paths in indexes),
     )
 
 
@@ -186,8 +187,30 @@ SYSTEM = {
     "login_failures": _system("login_failures", [("key", "text", False), ("at", "date", False)], [("key", "at")]),
     # Sign-in throttling per account and per address, {_id: key, failures, until, at} (backoffice/throttle.py).
     "login_throttle": _system("login_throttle", [("failures", "number", False), ("until", "date", False), ("at", "date", False)], []),
-    # Named counters {_id: name, seq: n} (references REQ-2026-0042).
+    # Named counters {_id: name, seq: n} (references REQ-2026-0042, the search rules' version).
     "counters": _system("counters", [("seq", "number", False)], []),
+    # E-mails, written before they are sent, once per action `key` (backoffice/outbox.py).
+    "outbox": _system(
+        "outbox",
+        [("key", "text", False), ("status", "text", False), ("collection", "text", False), ("record", "text", False),
+         ("created_at", "date", False), ("sent_at", "date", False), ("tried_at", "date", False), ("tries", "number", False),
+         ("to", "text", False)],
+        [("status", "created_at"), ("collection", "record", "created_at"), ("created_at",)],
+        unique=[("key",)],
+    ),
+    # What a record lists of its files: name, type, size, digest, who and when (backoffice/files.py).
+    "attachments": _system(
+        "attachments",
+        [("collection", "text", False), ("record", "text", False), ("sha256", "text", False),
+         ("uploaded_at", "date", False), ("filename", "text", False)],
+        [("collection", "record", "uploaded_at"), ("sha256",)],
+    ),
+    # File contents on MongoDB: GridFS's two collections under the `blobs` bucket, the SHA-256 as the
+    # file's `_id` (backups carry them like any collection). The embedded store keeps contents in a
+    # folder instead, so on SQLite these stay empty.
+    "blobs.files": _system("blobs.files", [("length", "number", False), ("uploadDate", "date", False)], []),
+    "blobs.chunks": _system("blobs.chunks", [("files_id", "any", False), ("n", "number", False)], [],
+                            unique=[("files_id", "n")]),
 }
 
 

@@ -13,6 +13,8 @@ from backoffice.auth import current_actor
 from backoffice.formatting import moment
 from backoffice.i18n import _
 from backoffice.references import label_cache
+from backoffice.store import Conflict
+from backoffice.store.app import get_store
 
 # A multipart body a little over the limit still carries a file within it (the form's other fields).
 BODY_MARGIN = 64 * 1024
@@ -36,7 +38,7 @@ class FilesMixin:
         extras["files"] = [
             dict(entry, size_text=size_text(entry["size"]), when=moment(entry["uploaded_at"]),
                  invitation_label=invitations.get(_invitation_value(entry.get("invitation")), ""))
-            for entry in files.listing(self.coll.database, self.schema.collection, key)
+            for entry in files.listing(get_store(), self.schema.collection, key)
         ]
         extras["file_invitations"] = invitations
         extras["file_types"] = files.ACCEPTED_NAMES
@@ -44,7 +46,7 @@ class FilesMixin:
 
     def invitation_choices(self, model):
         """The invitations a file may be filed under, {`provider|lot`: label}; none for records without invitations."""
-        labels = label_cache(self.store)
+        labels = label_cache(get_store())
         return {
             f"{item['provider']}|{item['lot']}": f"{labels.get('providers', item['provider'])} — {labels.get('lots', item['lot'])}"
             for item in model.get("invitations", [])
@@ -77,14 +79,20 @@ class FilesMixin:
             provider, lot = chosen.split("|", 1)
             invitation = {"provider": provider, "lot": lot}
         content = upload.stream.read(files.MAX_BYTES + 1)
+        store = get_store()
         try:
-            entry = files.add(self.coll.database, self.schema.collection, doc[self.schema.natural_key], upload.filename,
-                              content, current_actor(), invitation)
+            # The listing and its audit entry together, or neither.
+            with store.transaction():
+                entry = files.add(store, self.schema.collection, doc[self.schema.natural_key], upload.filename,
+                                  content, current_actor(), invitation)
+                audit.record(store, "file_upload", current_actor(), self.schema.collection, doc,
+                             details={"file": entry["filename"], "size": entry["size"], "sha256": entry["sha256"]})
         except files.Refused as refused:
             flash(refused.message, "error")
             return self._back(doc)
-        audit.record(self.store, "file_upload", current_actor(), self.schema.collection, doc,
-                     details={"file": entry["filename"], "size": entry["size"], "sha256": entry["sha256"]})
+        except Conflict:
+            flash(_("Someone else changed this record meanwhile; reload it and try again."), "error")
+            return self._back(doc)
         flash(_("%(name)s was added.", name=entry["filename"]), "success")
         return self._back(doc)
 
@@ -93,8 +101,7 @@ class FilesMixin:
             key = ObjectId(value)
         except (InvalidId, TypeError):
             return None
-        entry = self.coll.database[files.COLLECTION].find_one({"_id": key, "collection": self.schema.collection})
-        return entry
+        return files.entry(get_store(), self.schema.collection, key)
 
     @expose("/files/download/")
     def download_file_view(self):
@@ -102,10 +109,11 @@ class FilesMixin:
         entry = self._entry(request.args.get("id", ""))
         if entry is None:
             abort(404)
-        doc = self.coll.find_one({self.schema.natural_key: entry["record"]})
-        audit.record(self.store, "file_download", current_actor(), self.schema.collection, doc,
+        store = get_store()
+        doc = store.find_one(self.schema.collection, {self.schema.natural_key: entry["record"]})
+        audit.record(store, "file_download", current_actor(), self.schema.collection, doc,
                      details={"file": entry["filename"], "sha256": entry["sha256"]})
-        return send_file(io.BytesIO(files.content(self.coll.database, entry)), mimetype=entry["content_type"],
+        return send_file(io.BytesIO(files.content(store, entry)), mimetype=entry["content_type"],
                          as_attachment=True, download_name=entry["filename"])
 
     @expose("/files/delete/", methods=("POST",))
@@ -116,9 +124,16 @@ class FilesMixin:
         if entry is None or doc is None or entry["record"] != doc.get(self.schema.natural_key):
             flash(_("This file does not exist (any more)."), "error")
             return redirect(self.get_url(".index_view")) if doc is None else self._back(doc)
-        files.remove(self.coll.database, entry)
-        audit.record(self.store, "file_delete", current_actor(), self.schema.collection, doc,
-                     details={"file": entry["filename"], "sha256": entry["sha256"]})
+        store = get_store()
+        try:
+            with store.transaction():  # off the listing with its audit entry, or neither
+                files.unlist(store, entry)
+                audit.record(store, "file_delete", current_actor(), self.schema.collection, doc,
+                             details={"file": entry["filename"], "sha256": entry["sha256"]})
+        except Conflict:
+            flash(_("Someone else changed this record meanwhile; reload it and try again."), "error")
+            return self._back(doc)
+        files.forget_unlisted(store, entry)
         flash(_("%(name)s was deleted.", name=entry["filename"]), "success")
         return self._back(doc)
 

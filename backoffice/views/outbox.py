@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from backoffice import outbox
 from backoffice.auth import READERS, WRITERS, allowed, require
-from backoffice.db import get_db
 from backoffice.formatting import moment
 from backoffice.i18n import _, _l, ngettext
+from backoffice.store.app import get_store
 
 STATUS_LABELS = {
     "queued": _l("Queued"),
@@ -51,14 +51,12 @@ class OutboxView(BaseView):
             page = max(int(request.args.get("page", "0")), 0)
         except ValueError:
             page = 0
-        db = get_db()
-        messages = list(db[outbox.COLLECTION].find(
-            {}, sort=[("created_at", -1), ("_id", -1)], skip=page * PAGE, limit=PAGE,
-        ))
+        store = get_store()
+        messages = store.page(outbox.COLLECTION, {}, sort=[("created_at", -1), ("_id", -1)], skip=page * PAGE, limit=PAGE).documents
         return self.render(
             "admin/outbox.html", messages=[shown(message) for message in messages], page=page,
             more=len(messages) == PAGE, configured=outbox.configured(), can_send=allowed(WRITERS),
-            waiting=db[outbox.COLLECTION].count_documents({"status": {"$in": ["queued", "failed"]}}),
+            waiting=store.count(outbox.COLLECTION, {"status": {"$in": ["queued", "failed"]}}),
         )
 
     def _message(self):
@@ -66,7 +64,7 @@ class OutboxView(BaseView):
             key = ObjectId(request.args.get("id", ""))
         except (InvalidId, TypeError):
             abort(404)
-        message = get_db()[outbox.COLLECTION].find_one({"_id": key})
+        message = get_store().get(outbox.COLLECTION, key)
         if message is None:
             abort(404)
         return message
@@ -95,7 +93,7 @@ class OutboxView(BaseView):
         if not outbox.configured():
             flash(_("No mail server is set (MAIL_SERVER): the messages stay in the outbox."), "error")
         else:
-            counts = outbox.send_pending(get_db())
+            counts = outbox.send_pending(get_store())
             flash(ngettext("%(num)d message sent.", "%(num)d messages sent.", counts["sent"]), "success")
             if counts["failed"]:
                 flash(ngettext("%(num)d message could not be sent.", "%(num)d messages could not be sent.", counts["failed"]), "error")
