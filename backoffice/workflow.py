@@ -3,14 +3,19 @@
 Every action checks its guards here, then saves through `records.update`, so the schema
 validates the result, the version the user saw is respected and the audit trail
 records it. A refused action raises `Refused` with a message in the user's language.
+
+Each action is one store transaction: every record it changes (a briefing and the
+request that follows it), their audit entries and the e-mails it queues are written
+together or not at all. The e-mails are sent once the transaction is written.
 """
+import contextlib
 import datetime as dt
 
-from backoffice import awards, guards, mailings, records
+from backoffice import awards, guards, mailings, outbox, records
 from backoffice.clock import now
 from backoffice.i18n import _
 from backoffice.references import label_cache
-from backoffice.store.app import legacy_store
+from backoffice.store import Conflict
 from schemas.workflow import NEEDS_COMMENT
 
 STATUS_LABELS = guards.STATUS_LABELS
@@ -28,6 +33,22 @@ class Refused(Exception):
         self.errors = {}
 
 
+@contextlib.contextmanager
+def atomic(store):
+    """One transaction around an action's writes; a write that could not take its turn is refused like a stale save."""
+    try:
+        with store.transaction():
+            yield store
+    except Conflict:
+        raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
+
+
+def _send(store, keys):
+    """Send the e-mails an action queued, once its transaction is written (never from inside it)."""
+    if keys:
+        outbox.send_pending(store, keys)
+
+
 def check(reason):
     """Raise Refused with the guard's reason, if any."""
     if reason is not None:
@@ -39,15 +60,26 @@ def _today():
     return dt.datetime(today.year, today.month, today.day)
 
 
-def moves(collection, doc, user=None, db=None):
+def moves(collection, doc, user=None, store=None):
     """The statuses a person may move the record to with a plain button: those the move guard allows."""
-    return [to for to in guards.plain_moves(collection, doc) if guards.can_move(collection, doc, user, to, db) is None]
+    return [to for to in guards.plain_moves(collection, doc) if guards.can_move(collection, doc, user, to, store) is None]
 
 
-def move(db, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
-    """Move a record to status `to` (with optional other `changes`), or raise Refused saying why."""
+def move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
+    """Move a record to status `to` (with optional other `changes`), or raise Refused saying why.
+
+    A briefing's move and its request's follow-up are one transaction, with the e-mails it queues.
+    """
+    with atomic(store):
+        saved, keys = _move(store, collection, doc, to, actor, comment, version, changes, action)
+    _send(store, keys)
+    return saved
+
+
+def _move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
+    """`move` inside the caller's transaction: returns the saved record and the outbox keys to send after it."""
     status = doc.get("status")
-    check(guards.can_move(collection, doc, None, to, db, action=action))
+    check(guards.can_move(collection, doc, None, to, store, action=action))
     comment = (comment or "").strip()
     refusal = records.comment_refusal(comment)
     if refusal:
@@ -55,22 +87,24 @@ def move(db, collection, doc, to, actor, comment="", version=None, changes=None,
     if to in NEEDS_COMMENT[collection] and not comment:
         raise Refused(_("Say why in the comment: it is kept in the record's history."))
     data = records.editable_data(collection, doc) | (changes or {}) | {"status": to}
-    _guard(db, collection, doc, to, data, comment)
+    _guard(store, collection, doc, to, data, comment)
     entry = {"at": now(), "by": actor, "from": status, "to": to, "comment": comment}
-    saved = save(db, collection, doc, data, actor, version, entry)
+    saved = save(store, collection, doc, data, actor, version, entry)
+    keys = []
     if collection == "briefings" and to in ("sent", "awarded"):
-        follow_request(db, saved, to, actor)
+        follow_request(store, saved, to, actor)
     if collection == "briefings" and to == "sent":
-        mailings.briefing_sent(db, saved)  # e-mail: the PDF to each invited provider, through the outbox
-    return saved
+        # e-mail: the PDF to each invited provider, queued with the move, sent once it is written
+        keys = mailings.briefing_sent(store, saved, send=False)
+    return saved, keys
 
 
-def save(db, collection, doc, data, actor, version=None, history=None):
+def save(store, collection, doc, data, actor, version=None, history=None):
     """Save an action's result through the schema; a refused or stale save becomes Refused."""
     try:
         return records.update(
             collection, doc, data, actor, doc.get("version") if version is None else version,
-            store=legacy_store(db), allow_managed=True, history=history,
+            store=store, allow_managed=True, history=history,
         )
     except records.SaveRefused as refused:
         error = Refused(" ".join(_messages(refused.errors)))
@@ -88,7 +122,7 @@ def _messages(errors):
             yield from (str(message) for message in value)
 
 
-def _guard(db, collection, doc, to, data, comment):
+def _guard(store, collection, doc, to, data, comment):
     """What a move writes besides the status (the guard already allowed it)."""
     if collection == "requests" and to == "ineligible":
         data["eligibility"] = {"decision": "ineligible", "reason": comment}
@@ -97,15 +131,18 @@ def _guard(db, collection, doc, to, data, comment):
             invitation.setdefault("sent_on", _today().date().isoformat())
 
 
-def follow_request(db, briefing, to, actor):
-    """Carry the briefing's progress over to its request (sent, awarded), when the request is at the step before."""
-    request = db["requests"].find_one({"reference": briefing["request"]})
+def follow_request(store, briefing, to, actor):
+    """Carry the briefing's progress over to its request (sent, awarded), when the request is at the step before.
+
+    Call it inside the briefing move's transaction: both moves are written or neither.
+    """
+    request = store.find_one("requests", {"reference": briefing["request"]})
     before = {"sent": "briefing", "awarded": "sent"}[to]
     if request is not None and request.get("status") == before:
-        move(db, "requests", request, to, actor, comment=briefing["reference"], action=True)
+        _move(store, "requests", request, to, actor, comment=briefing["reference"], action=True)
 
 
-def decide_eligibility(db, request, decision, reason, actor, version=None):
+def decide_eligibility(store, request, decision, reason, actor, version=None):
     """Record whether the requester may use the purchasing centre, and move the request accordingly.
 
     Eligible: a received request goes under review (one under review stays there).
@@ -118,19 +155,21 @@ def decide_eligibility(db, request, decision, reason, actor, version=None):
     if decision == "ineligible" and not reason:
         raise Refused(_("Say why the request is not eligible."))
     if decision == "ineligible":
-        return move(db, "requests", request, "ineligible", actor, comment=reason, version=version, action=True)
+        return move(store, "requests", request, "ineligible", actor, comment=reason, version=version, action=True)
     eligibility = {"eligibility": {"decision": "eligible", "reason": reason}}
     if request.get("status") == "received":
-        return move(db, "requests", request, "under_review", actor, comment=reason, version=version,
+        return move(store, "requests", request, "under_review", actor, comment=reason, version=version,
                     changes=records.editable_data("requests", request) | eligibility)
-    return save(db, "requests", request, records.editable_data("requests", request) | eligibility, actor, version)
+    return save(store, "requests", request, records.editable_data("requests", request) | eligibility, actor, version)
 
 
-def create_briefing(db, request, actor, version=None):
+def create_briefing(store, request, actor, version=None):
     """A draft briefing prefilled from an eligible request under review; the request moves to `briefing`.
 
-    The request is moved first, on the version the user was shown: of several clicks (or
-    several people) on the same page, only one gets past that write, so one briefing is written.
+    The briefing, its reference's counter, the request's move and both audit entries are
+    one transaction: all written or none. The request is moved on the version the user was
+    shown: of several clicks (or several people) on the same page, only one gets past that
+    write, so one briefing is written.
     """
     check(guards.can_create_briefing(request, None))
     language = request["contact"].get("language", "fr")
@@ -144,54 +183,49 @@ def create_briefing(db, request, actor, version=None):
     if request.get("estimated_budget") is not None:
         data["budget_max"] = records.editable_data("requests", request)["estimated_budget"]
     try:
-        records.validate("briefings", data, store=legacy_store(db))  # refuse before anything is written
-        reference = records.reserve_reference("briefings", legacy_store(db))
-        claimed = move(db, "requests", request, "briefing", actor, comment=reference, version=version, action=True)
-        try:
-            return records.create("briefings", data | {"reference": reference}, actor, store=legacy_store(db))
-        except records.SaveRefused:
-            # Nothing half-written: the request goes back to where it was.
-            records.update("requests", claimed, records.editable_data("requests", request), actor, claimed["version"],
-                           store=legacy_store(db), allow_managed=True, history={"at": now(), "by": actor, "from": "briefing",
-                                                               "to": request["status"], "comment": reference})
-            raise
+        records.validate("briefings", data, store=store)  # refuse before anything is written
+        with atomic(store):
+            reference = records.reserve_reference("briefings", store)
+            _move(store, "requests", request, "briefing", actor, comment=reference, version=version, action=True)
+            return records.create("briefings", data | {"reference": reference}, actor, store=store)
     except records.SaveRefused as refused:
         raise Refused(" ".join(_messages(refused.errors))) from None
     except Refused:
-        existing = db["briefings"].find_one({"request": request["reference"]}, {"reference": 1}, sort=[("reference", -1)])
-        current = db["requests"].find_one({"_id": request["_id"]}, {"status": 1}) or {}
+        existing = store.find_one("briefings", {"request": request["reference"]}, {"reference": 1}, sort=[("reference", -1)])
+        current = store.get("requests", request["_id"], {"status": 1}) or {}
         if existing is not None and current.get("status") == "briefing":
             raise Refused(_("The briefing %(reference)s was already written for this request.",
                             reference=existing["reference"])) from None
         raise
 
 
-def year_counts(db, year=None):
+def year_counts(store, year=None):
     """Invitations and lots awarded per provider this year: {enterprise number: (invitations, awards)}."""
     year = year or now().year
     start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
     counts = {}
-    for briefing in db["briefings"].find({"invitations.sent_on": {"$gte": start, "$lt": end}}, {"invitations": 1}):
+    for briefing in store.find("briefings", {"invitations.sent_on": {"$gte": start, "$lt": end}}, projection={"invitations": 1}):
         for invitation in briefing.get("invitations", []):
             if invitation.get("sent_on") and start <= invitation["sent_on"] < end:
                 invited, awarded = counts.get(invitation["provider"], (0, 0))
                 counts[invitation["provider"]] = (invited + 1, awarded)
-    for provider, awarded in awards.awards_per_provider(db, year).items():
+    for provider, awarded in awards.awards_per_provider(store, year).items():
         invited, _none = counts.get(provider, (0, 0))
         counts[provider] = (invited, awarded)
     return counts
 
 
-def proposals(db, briefing):
+def proposals(store, briefing):
     """For each lot: the active providers party to it in cascade order, with this year's counts.
 
     Cascade: the first provider not yet asked is proposed. Mini-competition: all are proposed.
     """
-    counts = year_counts(db)
+    counts = year_counts(store)
     invited = {(item["provider"], item["lot"]): item for item in briefing.get("invitations", [])}
     result = {}
     for lot in briefing.get("lots", []):
-        providers = db["providers"].find({"lots.lot": lot, "status": "active"}, {"name": 1, "enterprise_number": 1, "lots": 1})
+        providers = store.find("providers", {"lots.lot": lot, "status": "active"},
+                               projection={"name": 1, "enterprise_number": 1, "lots": 1})
         ranked = sorted(providers, key=lambda doc: (_rank(doc, lot), doc["name"]))
         lines, proposed_one = [], False
         for provider in ranked:
@@ -219,12 +253,12 @@ def _rank(provider, lot):
     return next((item["rank"] for item in provider.get("lots", []) if item["lot"] == lot), 999)
 
 
-def invite(db, briefing, pairs, actor, version=None):
+def invite(store, briefing, pairs, actor, version=None):
     """Invite providers (pairs of enterprise number and lot); once the briefing is out, they are sent today."""
     check(guards.can_invite(briefing, None))
     if not pairs:
         raise Refused(_("Choose at least one provider to invite."))
-    active = {doc["enterprise_number"] for doc in db["providers"].find({"status": "active"}, {"enterprise_number": 1})}
+    active = {doc["enterprise_number"] for doc in store.find("providers", {"status": "active"}, projection={"enterprise_number": 1})}
     data = records.editable_data("briefings", briefing)
     invitations = data.get("invitations", [])
     sent = briefing.get("status") in ("sent", "offers_received")
@@ -236,13 +270,15 @@ def invite(db, briefing, pairs, actor, version=None):
             line["sent_on"] = _today().date().isoformat()
         invitations.append(line)
     data["invitations"] = invitations
-    saved = save(db, "briefings", briefing, data, actor, version)
-    if sent:
-        mailings.briefing_sent(db, saved)  # e-mail: the PDF to the providers invited after the briefing went out
+    with atomic(store):
+        saved = save(store, "briefings", briefing, data, actor, version)
+        # e-mail: the PDF to the providers invited after the briefing went out, queued with the invitations
+        keys = mailings.briefing_sent(store, saved, send=False) if sent else []
+    _send(store, keys)
     return saved
 
 
-def record_response(db, briefing, index, response, amount, scores, actor, version=None):
+def record_response(store, briefing, index, response, amount, scores, actor, version=None):
     """Record a provider's answer: declined, or an offer with its amount and per-criterion scores (0 to 100)."""
     check(guards.can_respond(briefing, None))
     data = records.editable_data("briefings", briefing)
@@ -263,58 +299,58 @@ def record_response(db, briefing, index, response, amount, scores, actor, versio
                 pass  # a score that is no number: the schema refuses it below, naming the field
     invitations[index] = line
     data["invitations"] = invitations
-    return save(db, "briefings", briefing, data, actor, version)
+    return save(store, "briefings", briefing, data, actor, version)
 
 
-def _lot_name(db, lot):
-    return label_cache(legacy_store(db)).get("lots", lot)
+def _lot_name(store, lot):
+    return label_cache(store).get("lots", lot)
 
 
-def _provider_name(db, provider):
-    return label_cache(legacy_store(db)).get("providers", provider)
+def _provider_name(store, provider):
+    return label_cache(store).get("providers", provider)
 
 
-def cascade_ranks(db, lot):
+def cascade_ranks(store, lot):
     """The framework rank of each provider on `lot`: {enterprise number: rank}."""
     return {doc["enterprise_number"]: _rank(doc, lot)
-            for doc in db["providers"].find({"lots.lot": lot}, {"enterprise_number": 1, "lots": 1})}
+            for doc in store.find("providers", {"lots.lot": lot}, projection={"enterprise_number": 1, "lots": 1})}
 
 
-def _check_lot_open(db, briefing, lot):
+def _check_lot_open(store, briefing, lot):
     if lot not in briefing.get("lots", []):
         raise Refused(_("Choose one of the briefing's lots."))
     if lot in awards.by_lot(briefing):
-        raise Refused(_("The lot %(lot)s is already decided.", lot=_lot_name(db, lot)))
+        raise Refused(_("The lot %(lot)s is already decided.", lot=_lot_name(store, lot)))
 
 
-def award_lot(db, briefing, lot, provider, amount, reason, actor, version=None):
+def award_lot(store, briefing, lot, provider, amount, reason, actor, version=None):
     """Award one lot of the briefing to a provider's offer, or raise Refused saying why not.
 
     The proposal is the best-ranked offer; another choice needs a written reason, kept with
     the award and in the audit trail. The briefing becomes `awarded` once every lot is decided.
     """
     check(guards.can_award(briefing, None))
-    _check_lot_open(db, briefing, lot)
+    _check_lot_open(store, briefing, lot)
     reason = (reason or "").strip()
     data = records.editable_data("briefings", briefing)
     offer = next((index for index, item in enumerate(briefing.get("invitations", []))
                   if item["lot"] == lot and item["provider"] == provider and item.get("response") == "offer"), None)
-    names = {"name": _provider_name(db, provider), "lot": _lot_name(db, lot)}
+    names = {"name": _provider_name(store, provider), "lot": _lot_name(store, lot)}
     if not any(item["lot"] == lot and item["provider"] == provider for item in briefing.get("invitations", [])):
         raise Refused(_("%(name)s was not invited for the lot %(lot)s.", **names))
     if offer is None:
         raise Refused(_("%(name)s made no offer on the lot %(lot)s.", **names))
-    if db["providers"].find_one({"enterprise_number": provider, "lots.lot": lot}, {"_id": 1}) is None:
+    if store.find_one("providers", {"enterprise_number": provider, "lots.lot": lot}, {"_id": 1}) is None:
         raise Refused(_("%(name)s is no longer party to the lot %(lot)s.", **names))
-    ranks = cascade_ranks(db, lot)
+    ranks = cascade_ranks(store, lot)
     if briefing.get("award_route") == "cascade":
-        _check_cascade(db, briefing, provider, lot)
+        _check_cascade(store, briefing, provider, lot)
     else:
         best = awards.best_offers(briefing, lot, ranks)
         if best and provider not in {item.provider for item in best} and not reason:
             raise Refused(_(
                 "%(name)s has the best score on the lot %(lot)s (%(score)s): give the reason for choosing another offer.",
-                name=_provider_name(db, best[0].provider), lot=_lot_name(db, lot), score=best[0].total,
+                name=_provider_name(store, best[0].provider), lot=_lot_name(store, lot), score=best[0].total,
             ))
     entry = {
         "lot": lot, "outcome": "awarded", "provider": provider,
@@ -326,47 +362,55 @@ def award_lot(db, briefing, lot, provider, amount, reason, actor, version=None):
         entry["score"] = round(score)
     if reason:
         entry["reason"] = reason
-    return _decide(db, briefing, data, entry, actor, version)
+    return _decide(store, briefing, data, entry, actor, version)
 
 
-def close_lot(db, briefing, lot, reason, actor, version=None):
+def close_lot(store, briefing, lot, reason, actor, version=None):
     """Close one lot of the briefing without award, with the reason; the briefing follows once every lot is decided."""
     check(guards.can_close_lot(briefing, None))
-    _check_lot_open(db, briefing, lot)
+    _check_lot_open(store, briefing, lot)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused(_("Say why the lot %(lot)s is closed without award.", lot=_lot_name(db, lot)))
+        raise Refused(_("Say why the lot %(lot)s is closed without award.", lot=_lot_name(store, lot)))
     data = records.editable_data("briefings", briefing)
     entry = {"lot": lot, "outcome": "no_award", "awarded_on": _today().date().isoformat(),
              "route": briefing.get("award_route", "cascade"), "reason": reason}
-    return _decide(db, briefing, data, entry, actor, version)
+    return _decide(store, briefing, data, entry, actor, version)
 
 
-def _decide(db, briefing, data, entry, actor, version):
-    """Add a lot's decision; when every lot is decided, the briefing is awarded (or cancelled if nothing was)."""
+def _decide(store, briefing, data, entry, actor, version):
+    """Add a lot's decision; when every lot is decided, the briefing is awarded (or cancelled if nothing was).
+
+    The decision, the briefing's move, its request's and the letters queued are one transaction.
+    """
     data["awards"] = data.get("awards", []) + [entry]
-    if not awards.fully_decided(briefing, data["awards"]):
-        saved = save(db, "briefings", briefing, data, actor, version)
-    elif any(item["outcome"] == "awarded" for item in data["awards"]):
-        saved = move(db, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""), version=version,
-                     changes=data, action=True)
-    else:
-        saved = move(db, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version, changes=data)
-    mailings.lot_decided(db, saved, entry["lot"])  # e-mail: the letters on this lot's decision, through the outbox
+    with atomic(store):
+        keys = []
+        if not awards.fully_decided(briefing, data["awards"]):
+            saved = save(store, "briefings", briefing, data, actor, version)
+        elif any(item["outcome"] == "awarded" for item in data["awards"]):
+            saved, keys = _move(store, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""),
+                                version=version, changes=data, action=True)
+        else:
+            saved, keys = _move(store, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version,
+                                changes=data)
+        # e-mail: the letters on this lot's decision, queued with it
+        keys = keys + mailings.lot_decided(store, saved, entry["lot"], send=False)
+    _send(store, keys)
     return saved
 
 
-def _check_cascade(db, briefing, provider, lot):
+def _check_cascade(store, briefing, provider, lot):
     """In a cascade, every provider ranked before the chosen one must have declined."""
     answers = {item["provider"]: item.get("response") for item in briefing.get("invitations", []) if item["lot"] == lot}
-    for other in db["providers"].find({"lots.lot": lot, "status": "active"}, {"enterprise_number": 1, "lots": 1, "name": 1}):
+    for other in store.find("providers", {"lots.lot": lot, "status": "active"}, projection={"enterprise_number": 1, "lots": 1, "name": 1}):
         number = other["enterprise_number"]
-        if number != provider and _rank(other, lot) < _rank_of(db, provider, lot) and answers.get(number) != "declined":
+        if number != provider and _rank(other, lot) < _rank_of(store, provider, lot) and answers.get(number) != "declined":
             raise Refused(
                 _("In the cascade, %(name)s comes first: it must decline before the next provider is chosen.", name=other["name"])
             )
 
 
-def _rank_of(db, provider, lot):
-    doc = db["providers"].find_one({"enterprise_number": provider}, {"lots": 1})
+def _rank_of(store, provider, lot):
+    doc = store.find_one("providers", {"enterprise_number": provider}, {"lots": 1})
     return _rank(doc or {}, lot)

@@ -10,6 +10,7 @@ from backoffice.auth import current_actor
 from backoffice.formatting import day, money
 from backoffice.i18n import _, _l
 from backoffice.references import LabelCache, label_cache
+from backoffice.store.app import get_store
 from backoffice.views import outbox as outbox_view
 from backoffice.views.base import CollectionView
 from backoffice.views.files import FilesMixin
@@ -56,25 +57,25 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         ]
         extras["responses"] = INVITATION_RESPONSES
         can_invite, _reason = self.guarded(model, guards.can_invite)
-        extras["proposals"] = workflow.proposals(self.coll.database, model) if can_invite else {}
+        extras["proposals"] = workflow.proposals(get_store(), model) if can_invite else {}
         extras["lot_names"] = {lot: labels.get("lots", lot) for lot in model.get("lots", [])}
         extras["can_respond"], _reason = self.guarded(model, guards.can_respond)
         kept = session.pop("response_errors", None) if extras["can_respond"] else None
         extras["response_errors"] = kept if kept and kept.get("id") == str(model["_id"]) else None
         extras["can_award"], extras["award_blocked"] = self.guarded(model, guards.can_award)
         extras["can_close_lot"], _reason = self.guarded(model, guards.can_close_lot)
-        extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(self.coll.database, "briefings", model["reference"])]
+        extras["mails"] = [outbox_view.shown(message) for message in outbox.for_record(get_store(), "briefings", model["reference"])]
         extras["lots_awards"] = self._lots_awards(model, labels)
         extras.update(money=money, day=day)
         return extras
 
     def _lots_awards(self, model, labels):
         """For each lot: its decision if any, and the ranking of its offers (best first, ties marked)."""
-        db = self.coll.database
+        store = get_store()
         decided = awards.by_lot(model)
         result = []
         for lot in model.get("lots", []):
-            ranks = workflow.cascade_ranks(db, lot) if model.get("award_route") == "cascade" else None
+            ranks = workflow.cascade_ranks(store, lot) if model.get("award_route") == "cascade" else None
             ranked = awards.ranking(model, lot, ranks)
             best = {offer.provider for offer in awards.best_offers(model, lot, ranks)}
             award = decided.get(lot)
@@ -95,7 +96,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         """Invite the providers ticked among the proposals."""
         pairs = [tuple(value.split("|", 1)) for value in request.form.getlist("invite") if "|" in value]
         return self.workflow_action(
-            lambda doc, version: workflow.invite(self.coll.database, doc, pairs, current_actor(), version),
+            lambda doc, version: workflow.invite(get_store(), doc, pairs, current_actor(), version),
             _("The providers were invited."),
             guard=guards.can_invite,
         )
@@ -119,7 +120,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
                 self._keep_response_errors(doc, index, refused, criteria)
             try:
                 return workflow.record_response(
-                    self.coll.database, doc, index, response, request.form.get("offer_amount", "").strip() or None,
+                    get_store(), doc, index, response, request.form.get("offer_amount", "").strip() or None,
                     scores, current_actor(), version,
                 )
             except workflow.Refused as refused:
@@ -153,7 +154,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         """Award one lot of the briefing to the chosen offer (a reason when it is not the best-ranked one)."""
         return self.workflow_action(
             lambda doc, version: workflow.award_lot(
-                self.coll.database, doc, request.form.get("lot", ""), request.form.get("provider", ""),
+                get_store(), doc, request.form.get("lot", ""), request.form.get("provider", ""),
                 request.form.get("amount", "").strip(), request.form.get("reason", "").strip(), current_actor(), version,
             ),
             _("The lot was awarded."),
@@ -165,7 +166,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         """Close one lot of the briefing without award, with the reason."""
         return self.workflow_action(
             lambda doc, version: workflow.close_lot(
-                self.coll.database, doc, request.form.get("lot", ""), request.form.get("reason", "").strip(),
+                get_store(), doc, request.form.get("lot", ""), request.form.get("reason", "").strip(),
                 current_actor(), version,
             ),
             _("The lot was closed without award."),
@@ -176,10 +177,10 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
     def print_view(self):
         """The briefing as a printable A4 document, in the briefing's own language."""
         briefing = self._briefing_or_404()
-        db = self.coll.database
+        store = get_store()
         return documents.render_document(
             "briefing_print.html", briefing.get("language", "fr"),
-            lambda: documents.briefing_context(db, briefing) | {"awards": self._printed_awards(briefing), "day": day},
+            lambda: documents.briefing_context(store, briefing) | {"awards": self._printed_awards(briefing), "day": day},
         )
 
     def _printed_awards(self, briefing):
@@ -197,7 +198,7 @@ class BriefingView(FilesMixin, WorkflowMixin, CollectionView):
         """The briefing as the PDF sent to providers (any signed-in role), downloaded as a file."""
         briefing = self._briefing_or_404()
         return send_file(
-            io.BytesIO(documents.briefing_pdf(self.coll.database, briefing)),
+            io.BytesIO(documents.briefing_pdf(get_store(), briefing)),
             mimetype="application/pdf", as_attachment=True, download_name=documents.briefing_filename(briefing),
         )
 

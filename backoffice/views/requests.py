@@ -9,6 +9,7 @@ from backoffice.auth import current_actor
 from backoffice.formatting import moment, money
 from backoffice.i18n import _, _l
 from backoffice.references import label_cache
+from backoffice.store.app import get_store
 from backoffice.views.base import CollectionView
 from backoffice.views.files import FilesMixin
 from backoffice.views.workflow import WorkflowMixin
@@ -100,7 +101,7 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         """Record the eligibility decision and its reason (the status follows)."""
         return self.workflow_action(
             lambda doc, version: workflow.decide_eligibility(
-                self.coll.database, doc, request.form.get("decision", ""), request.form.get("reason", "").strip(),
+                get_store(), doc, request.form.get("decision", ""), request.form.get("reason", "").strip(),
                 current_actor(), version,
             ),
             _("The eligibility decision was recorded."),
@@ -112,7 +113,7 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         """Write a draft briefing prefilled from the request (once, whatever the clicks), and open it."""
 
         def create(doc, version):
-            briefing = workflow.create_briefing(self.coll.database, doc, current_actor(), version)
+            briefing = workflow.create_briefing(get_store(), doc, current_actor(), version)
             return url_for("briefings.edit_view", id=str(briefing["_id"]))
 
         return self.workflow_action(create, _("A draft briefing was created from the request."),

@@ -8,6 +8,7 @@ from backoffice import guards, workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import moment
 from backoffice.i18n import _, labelled, ngettext
+from backoffice.store.app import get_store
 from schemas.workflow import NEEDS_COMMENT
 
 
@@ -16,14 +17,14 @@ class WorkflowMixin:
 
     def details_extras(self, model):
         """The current status, the moves the move guard allows this user, the reasons for those it refuses, the status history."""
-        collection, db = self.schema.collection, self.coll.database
+        collection, store = self.schema.collection, get_store()
         labels = workflow.STATUS_LABELS[collection]
         current = (model.get("status"), str(labels.get(model.get("status"), model.get("status") or "")))
         extras = {"moves": [], "blocked": [], "status_history": self._status_history(model), "current_status": current}
         if not self.can_edit:
             return extras
         for to in guards.plain_moves(collection, model):
-            reason = guards.can_move(collection, model, current_user, to, db)
+            reason = guards.can_move(collection, model, current_user, to, store)
             if reason is None:
                 extras["moves"].append((to, str(labels[to]), to in NEEDS_COMMENT[collection]))
             else:
@@ -63,11 +64,11 @@ class WorkflowMixin:
         collection, to = self.schema.collection, request.form.get("to", "")
         return self.workflow_action(
             lambda doc, version: workflow.move(
-                self.coll.database, collection, doc, to, current_actor(),
+                get_store(), collection, doc, to, current_actor(),
                 comment=request.form.get("comment", ""), version=version,
             ),
             _("The status was changed."),
-            guard=lambda doc, user: guards.can_move(collection, doc, user, to, self.coll.database),
+            guard=lambda doc, user: guards.can_move(collection, doc, user, to, get_store()),
         )
 
     def bulk_move(self, ids, to):
@@ -78,7 +79,7 @@ class WorkflowMixin:
             if doc is None:
                 continue
             try:
-                workflow.move(self.coll.database, self.schema.collection, doc, to, current_actor())
+                workflow.move(get_store(), self.schema.collection, doc, to, current_actor())
                 moved += 1
             except workflow.Refused as refused:
                 refusals.append(labelled(doc.get(self.schema.natural_key), refused.message))
