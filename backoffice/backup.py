@@ -5,8 +5,9 @@ A backup is one JSON document: `{"format": "backoffice-backup", "version": 1,
 `bson.json_util` in canonical mode, so ObjectIds, dates and 64-bit integers come back
 as they were on any engine. It is written to a temporary file and renamed at the end:
 an interrupted backup leaves no file that looks whole. A restore reads and checks the
-whole file before it touches the database, then replaces every collection and
-re-creates the indexes. Files on record travel with it: on MongoDB and mongomock their
+whole file before it touches the store, then replaces every collection in one store
+transaction (all of them or, if anything fails, none; the store keeps its indexes).
+Files on record travel with it: on MongoDB and mongomock their
 contents are GridFS collections like any other; on the embedded store they live in a
 folder, and the backup carries them as `"files": {sha256: base64}` (checked against their
 digest on restore). On MongoDB, `mongodump` / `mongorestore` do the same job for
@@ -22,11 +23,8 @@ import tempfile
 from bson import json_util
 
 from backoffice import audit, records
-from backoffice import db as database
 from backoffice.clock import now
-from backoffice.references import DatabaseReferences
-from backoffice.store.app import get_store
-from backoffice.store.mongo import MongoStore
+from backoffice.store import Conflict, DuplicateKey
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 FORMAT = "backoffice-backup"
@@ -39,8 +37,8 @@ class NotABackup(Exception):
     """The file is not a backup written by this app (or it is cut short)."""
 
 
-def backup(db, path, blobs=None):
-    """Write every collection of `db` (and the file contents in the folder `blobs`) to `path`; return {collection: number of documents}."""
+def backup(store, path, blobs=None):
+    """Write every collection of `store` (and the file contents in the folder `blobs`) to `path`; return {collection: number of documents}."""
     counts = {}
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".backup-", suffix=".json", dir=directory)
@@ -48,11 +46,11 @@ def backup(db, path, blobs=None):
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(f'{{"format": {json.dumps(FORMAT)}, "version": {VERSION}, ')
             stream.write(f'"created_at": {json_util.dumps(now(), json_options=JSON_OPTIONS)}, "collections": {{')
-            for position, name in enumerate(collection_names(db)):
+            for position, name in enumerate(collection_names(store)):
                 stream.write(("," if position else "") + f"\n{json.dumps(name)}: [")
                 counts[name] = 0
                 # Batches in `_id` order: memory stays bounded however large the collection.
-                for batch in database.batches(db[name], {}, BATCH):
+                for batch in store.batches(name, {}, BATCH):
                     for doc in batch:
                         stream.write(("," if counts[name] else "") + "\n" + json_util.dumps(doc, json_options=JSON_OPTIONS))
                         counts[name] += 1
@@ -77,9 +75,9 @@ def _write_files(stream, blobs):
     stream.write("\n}")
 
 
-def collection_names(db):
-    """The app's collections (MongoDB's own `system.` ones and a restore's staging aside), in name order."""
-    return sorted(name for name in db.list_collection_names() if not name.startswith(("system.", STAGING)))
+def collection_names(store):
+    """The app's collections that hold documents, in name order."""
+    return store.collection_names()
 
 
 def read(path):
@@ -116,82 +114,104 @@ def _read(path):
     return collections, contents
 
 
-def restore(db, path, blobs=None, actor="cli"):
-    """Replace every collection of `db` (and the contents of the folder `blobs`) by those of the backup at `path`.
+class RestoreFailed(NotABackup):
+    """The file is right, but the store could not take it now (nothing was changed)."""
+
+
+def restore(store, path, blobs=None, actor="cli"):
+    """Replace every collection of `store` (and the contents of the folder `blobs`) by those of the backup at `path`.
 
     Nothing is changed unless the whole file is right: a backup of this app, of known
-    collections only, every record valid through its schema and no unique key taken
-    twice. The documents are first written to staging collections beside the live ones
-    and checked there (references included), then swapped in; the restore is recorded
-    in the audit trail. Returns {collection: documents}.
+    collections only, every record valid through its schema against the backup's own
+    records (references included) and no unique key taken twice. Then, in one store
+    transaction, every collection is emptied and filled again, and the restore is
+    recorded in the audit trail: all of it is written, or nothing. Returns {collection: documents}.
     """
     collections, contents = _read(path)
-    unknown = sorted(set(collections) - known_collections())
+    unknown = sorted(set(collections) - known_collections(store))
     if unknown:
         raise NotABackup(f"{path} holds collections this app does not have: {', '.join(unknown)}.")
-    _drop_staging(db)
-    try:
-        problems = _stage(db, collections)
-        problems += _check(db, collections)
-    except BaseException:
-        _drop_staging(db)
-        raise
+    problems = _check_ids(collections) + _check(store, collections)
     if problems:
-        _drop_staging(db)
         shown = "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         raise NotABackup(f"{path} cannot be restored: {shown}.")
-    _swap(db, collections)
-    database.create_indexes(db)
+    counts = {name: len(docs) for name, docs in collections.items()}
+    try:
+        with store.transaction():
+            for name in sorted(known_collections(store)):
+                store.delete_where(name, {})
+                docs = collections.get(name, [])
+                for start in range(0, len(docs), BATCH):
+                    store.insert_many(name, [dict(doc) for doc in docs[start:start + BATCH]])
+            audit.record(store, "restore", actor, details={"file": os.path.basename(path), "counts": counts})
+    except DuplicateKey as taken:
+        raise NotABackup(f"{path} cannot be restored: {taken.collection}: {', '.join(taken.fields)} "
+                         "is taken by more than one record.") from None
+    except Conflict:
+        raise RestoreFailed(f"{path} could not be restored now: the store stayed busy. Try again.") from None
     if blobs is not None:
         for digest, data in contents.items():
             blobs.put(digest, data)
         for digest in set(blobs.digests()) - set(contents):
             blobs.delete(digest)
-    counts = {name: len(docs) for name, docs in collections.items()}
-    audit.record(get_store(), "restore", actor, details={"file": os.path.basename(path), "counts": counts})
     return counts
 
 
-# Restored documents are first written beside the live collections, under this prefix.
-STAGING = "restore_staging_"
-# Collections of the app that no schema describes (GridFS keeps file contents in `blobs.*`).
-SYSTEM_COLLECTIONS = {"audit", "counters", "login_throttle", "login_failures", "outbox", "attachments", "blobs.files", "blobs.chunks"}
+def known_collections(store):
+    """Every collection name a backup of this app may hold: those the store declares."""
+    return set(store.catalogue)
 
 
-def known_collections():
-    """Every collection name a backup of this app may hold."""
-    return set(SCHEMAS) | set(database.INDEXES) | SYSTEM_COLLECTIONS
+class BackupReferences:
+    """The schemas' questions about other records, answered from the backup's own records.
+
+    A restore replaces everything, so a reference is right when the backup holds what it
+    points to, whatever the store holds today.
+    """
+
+    def __init__(self, collections):
+        self.collections = collections
+        self.keys = {}
+        self.values = {}
+
+    def _by_key(self, collection):
+        if collection not in self.keys:
+            key = SCHEMAS[collection].natural_key
+            self.keys[collection] = {doc.get(key): doc for doc in self.collections.get(collection, [])}
+        return self.keys[collection]
+
+    def missing(self, collection, keys):
+        """The keys among `keys` that name no record of the backup."""
+        return set(keys) - set(self._by_key(collection))
+
+    def taken(self, collection, field, value, exclude_id=None):
+        """True when another record of the backup has `value` in `field`."""
+        if (collection, field) not in self.values:
+            found = self.values[(collection, field)] = {}
+            for doc in self.collections.get(collection, []):
+                found.setdefault(doc.get(field), []).append(doc["_id"])
+        return any(other != exclude_id for other in self.values[(collection, field)].get(value, []))
+
+    def party_to(self, provider, lot):
+        """True when the backup's provider (by enterprise number) is party to the lot."""
+        doc = self._by_key("providers").get(provider)
+        return doc is not None and any(item.get("lot") == lot for item in doc.get("lots", []))
 
 
-class StagedDatabase:
-    """The staging collections seen under their live names, for the schemas' reference checks."""
-
-    def __init__(self, db):
-        self.db = db
-        self.client = db.client
-
-    def __getitem__(self, name):
-        return self.db[STAGING + name]
-
-
-def _stage(db, collections):
-    """Write the backup's documents to the staging collections; the problems found (a duplicate _id)."""
+def _check_ids(collections):
+    """The collections in which two documents share an `_id`."""
     problems = []
     for name, docs in collections.items():
-        ids = [doc["_id"] for doc in docs]
-        if len(set(map(repr, ids))) != len(ids):
+        ids = [repr(doc["_id"]) for doc in docs]
+        if len(set(ids)) != len(ids):
             problems.append(f"{name}: two documents share an _id")
-            continue
-        for start in range(0, len(docs), BATCH):
-            db[STAGING + name].insert_many(docs[start:start + BATCH])
     return problems
 
 
-def _check(db, collections):
-    """Every record through its schema, against the staged records (unique keys, references); the problems found."""
+def _check(store, collections):
+    """Every record through its schema, against the backup's records (unique keys, references); the problems found."""
     problems = []
-    staged = StagedDatabase(db)
-    refs = DatabaseReferences(MongoStore(staged, create_indexes=False))
+    refs = BackupReferences(collections)
     for name, docs in collections.items():
         schema = SCHEMAS.get(name)
         if schema is None:
@@ -202,36 +222,9 @@ def _check(db, collections):
                 problems.append(f"{name}: {field} {value} is taken by more than one record")
         for doc in docs:
             try:
-                records.validate(name, records.editable_data(name, doc), previous=doc, refs=refs, today_rules=False)
+                records.validate(name, records.editable_data(name, doc), previous=doc, refs=refs, store=store, today_rules=False)
             except records.SaveRefused as refused:
                 fields = ", ".join(f"{field} ({' '.join(map(str, messages)) if isinstance(messages, list) else messages})"
                                    for field, messages in refused.errors.items())
                 problems.append(f"{name} {doc.get(schema.natural_key) or doc['_id']}: {fields}")
     return problems
-
-
-def _swap(db, collections):
-    """Put the staged collections in place of the live ones; drop the app's collections the backup does not have."""
-    for name in collection_names(db):
-        if not name.startswith(STAGING) and name not in collections:
-            db[name].drop()
-    for name in collections:
-        staging = db[STAGING + name]
-        if hasattr(staging, "rename") and database.renames_collections(db):
-            # One step per collection on MongoDB: readers see the old or the new collection, never half of one.
-            if collections[name]:
-                staging.rename(name, dropTarget=True)
-            else:
-                db[name].drop()
-        else:
-            docs = list(staging.find({}))
-            db[name].drop()
-            for start in range(0, len(docs), BATCH):
-                db[name].insert_many(docs[start:start + BATCH])
-    _drop_staging(db)
-
-
-def _drop_staging(db):
-    for name in db.list_collection_names():
-        if name.startswith(STAGING):
-            db[name].drop()

@@ -9,11 +9,11 @@ from flask.cli import with_appcontext
 
 from backoffice import audit, backup, exports, files, imports, migrations, outbox, records, seeding, users
 from backoffice.admin import COLLECTION_VIEWS
-from backoffice.db import get_db
-from backoffice.views.base import default_list_sort
 from backoffice.i18n import LANGUAGES
-from backoffice.store.commands import store_group
 from backoffice.store.app import get_store
+from backoffice.store.commands import search_group, store_group
+from backoffice.store.mongo import MongoStore
+from backoffice.views.base import default_list_sort
 from schemas.user import ROLES
 
 
@@ -23,11 +23,11 @@ from schemas.user import ROLES
 @click.option("--if-empty", is_flag=True, help="Only seed a database that holds no record yet.")
 def seed_command(reset, if_empty):
     """Load the demo data of seeds/*.json through the schemas (all or nothing, idempotent)."""
-    db = get_db()
-    if if_empty and not seeding.is_empty(db):
+    store = get_store()
+    if if_empty and not seeding.is_empty(store):
         click.echo("The database already holds records; nothing seeded.")
         return
-    report = seeding.seed(db, current_app.config["SEEDS_DIR"], reset=reset)
+    report = seeding.seed(store, current_app.config["SEEDS_DIR"], reset=reset)
     if report.errors:
         for error in report.errors:
             click.echo(str(error), err=True)
@@ -150,7 +150,7 @@ def export_command(collection, lang, out, filters, sep):
     sort = default_list_sort(COLLECTION_VIEWS[collection])
     stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
     try:
-        for chunk in exports.generate_csv(get_db()[collection], query, sep, language=lang, sort=sort):
+        for chunk in exports.generate_csv(get_store(), collection, query, sep, language=lang, sort=sort):
             stream.write(chunk)
     finally:
         if out:
@@ -203,25 +203,25 @@ DEMO_ACCOUNTS = (("admin@demo.example", "admin"), ("staff@demo.example", "staff"
 @with_appcontext
 def demo_accounts_command():
     """Create the demo sign-ins (embedded demo store only) and print how to use them."""
-    if current_app.config["DATABASE_ENGINE"] != "tinymongo":
+    store = get_store()
+    if isinstance(store, MongoStore):
         raise click.ClickException("Demo accounts exist only on the embedded demo store, never on MongoDB.")
-    db = get_db()
     for email, role in DEMO_ACCOUNTS:
-        if db["users"].find_one({"email": email}, {"_id": 1}) is None:
-            users.create_user(db, email, role, DEMO_PASSWORD, name=f"Demo {role}", actor="demo")
+        if store.find_one("users", {"email": email}, {"_id": 1}) is None:
+            users.create_user(store, email, role, DEMO_PASSWORD, name=f"Demo {role}", actor="demo")
     # The address `make run` serves: its HOST and PORT (Flask's own default port otherwise).
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT") or os.environ.get("FLASK_RUN_PORT") or "5000"
     click.echo(f"Sign in at http://{host}:{port}/login with one of these demo accounts:")
     for email, _role in DEMO_ACCOUNTS:
         # What is stored, not what was meant: an admin may have changed a demo account since.
-        stored = db["users"].find_one({"email": email}, {"role": 1, "active": 1})
+        stored = store.find_one("users", {"email": email}, {"role": 1, "active": 1})
         state = "" if stored.get("active", True) else " (deactivated)"
         click.echo(f"  {email:<24} role {stored['role']:<8} password {DEMO_PASSWORD}{state}")
 
 
 def _file_folder():
     """The folder of file contents when the store keeps them outside the database (the embedded store)."""
-    blobs = files.blobs(get_db())
+    blobs = files.blobs(get_store())
     return blobs if isinstance(blobs, files.FolderBlobs) else None
 
 
@@ -230,7 +230,7 @@ def _file_folder():
 @with_appcontext
 def backup_command(file):
     """Write every collection to FILE as Extended JSON (put it back with `restore`)."""
-    counts = backup.backup(get_db(), file, _file_folder())
+    counts = backup.backup(get_store(), file, _file_folder())
     click.echo(f"Backup written to {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
@@ -238,9 +238,9 @@ def backup_command(file):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def restore_command(file):
-    """Replace every collection by those of the backup FILE (checked whole first) and re-create the indexes."""
+    """Replace every collection by those of the backup FILE (checked whole first, then replaced in one transaction)."""
     try:
-        counts = backup.restore(get_db(), file, _file_folder())
+        counts = backup.restore(get_store(), file, _file_folder())
     except backup.NotABackup as refused:
         raise click.ClickException(f"{refused} Nothing was changed.") from None
     click.echo(f"Restored from {file}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
@@ -255,12 +255,12 @@ def outbox_group():
 @with_appcontext
 def outbox_send_command():
     """Send the queued and failed messages (each once); without MAIL_SERVER they stay queued."""
-    counts = outbox.send_pending(get_db())
+    counts = outbox.send_pending(get_store())
     if not outbox.configured():
         click.echo(f"No MAIL_SERVER is set: {counts['queued']} message(s) stay in the outbox.")
         return
     click.echo(f"{counts['sent']} sent, {counts['failed']} failed.")
-    failed = get_db()[outbox.COLLECTION].find({"status": "failed"}, {"to": 1, "subject": 1, "last_error": 1})
+    failed = get_store().find(outbox.COLLECTION, {"status": "failed"}, projection={"to": 1, "subject": 1, "last_error": 1})
     for message in failed:
         click.echo(f"  not sent to {message['to'] or '(no address)'}: {message['subject']}: {message['last_error']}", err=True)
     if counts["failed"]:
@@ -272,7 +272,7 @@ def outbox_send_command():
 def migrate_awards_command():
     """Convert briefings that hold one award for the whole briefing to one award per lot."""
     try:
-        lines = migrations.migrate_awards(get_db())
+        lines = migrations.migrate_awards(get_store())
     except records.SaveRefused as refused:
         raise click.ClickException(f"A briefing could not be migrated: {refused.errors}") from None
     for line in lines:
@@ -290,5 +290,6 @@ def init_app(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(store_group)
+    app.cli.add_command(search_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(migrate_awards_command)

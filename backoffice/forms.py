@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.form import Form
 from wtforms.utils import unset_value
 
-from backoffice.db import get_db
 from backoffice.i18n import _l, labelled
 from backoffice.references import label_cache
 from backoffice.store.app import get_store
@@ -218,7 +217,7 @@ def _reference_choices(collection, many):
 
 def _staff_choices():
     """The active staff users (and administrators), by name: whom a file can be assigned to."""
-    users = get_db()["users"].find({"role": {"$in": ["staff", "admin"]}, "active": True}, {"email": 1, "name": 1})
+    users = get_store().find("users", {"role": {"$in": ["staff", "admin"]}, "active": True}, projection={"email": 1, "name": 1})
     people = sorted(users, key=lambda doc: (doc.get("name") or doc["email"]).lower())
     return [EMPTY_CHOICE] + [SelectChoice(doc["email"], f"{doc.get('name') or doc['email']} ({doc['email']})") for doc in people]
 

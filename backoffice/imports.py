@@ -7,7 +7,7 @@ of the same natural key as the base: columns the file lacks keep their stored va
 The preview says for each record whether it is new, changed (and how), unchanged or
 refused (and why, by line and column). Writing happens only for a file without any
 refused line, through `backoffice.records`, one audit entry per record plus one for the
-import.
+import, all in one store transaction: every record of the file is written, or none.
 """
 import csv
 import datetime as dt
@@ -24,11 +24,11 @@ import openpyxl
 from flask_babel import force_locale
 
 from backoffice import audit, exports, records
-from backoffice import db as database
 from backoffice.i18n import LANGUAGES, _
 from backoffice.paths import flat_fields
 from backoffice.references import label_cache
-from backoffice.store.app import legacy_store
+from backoffice.store import Conflict
+from backoffice.store.app import get_store
 from schemas import fields as sf
 from schemas.registry import ALL_SCHEMAS
 
@@ -281,11 +281,11 @@ def _flat_errors(errors, prefix=""):
 # The preview ---------------------------------------------------------------------------
 
 
-def preview(collection, file_name, content, db=None):
+def preview(collection, file_name, content, store=None):
     """What importing the file into `collection` would do, record by record; nothing is written."""
     if collection not in COLLECTIONS:
         raise ImportRefused(_("Only providers, requests and lots can be imported."))
-    db = db if db is not None else database.get_db()
+    store = store if store is not None else get_store()
     rows = read_rows(file_name, content)
     header, lines = rows[0], rows[1:]
     known = column_titles(collection)
@@ -312,9 +312,9 @@ def preview(collection, file_name, content, db=None):
     reader = Reader()
     groups = _group(lines, paths, key_path, per_item)
     result = Preview(collection, file_name, header, [], ignored)
-    stored = _stored(db, collection, key_path, [key for key, _lines in groups if key])
+    stored = _stored(store, collection, key_path, [key for key, _lines in groups if key])
     for key, numbered in groups:
-        result.records.append(_one(collection, db, reader, columns, read, header, per_item, key, numbered, stored.get(key)))
+        result.records.append(_one(collection, store, reader, columns, read, header, per_item, key, numbered, stored.get(key)))
     return result
 
 
@@ -342,16 +342,16 @@ def _canonical_key(text):
     return digits if len(digits) == 10 else text
 
 
-def _stored(db, collection, key_path, keys):
+def _stored(store, collection, key_path, keys):
     """The stored records with these natural keys (enterprise numbers as stored: ten digits)."""
     if not keys:
         return {}
     wanted = {_canonical_key(key) if collection == "providers" else key: key for key in keys}
-    found = db[collection].find({key_path: {"$in": list(wanted)}})
+    found = store.find(collection, {key_path: {"$in": list(wanted)}})
     return {wanted[doc[key_path]]: doc for doc in found}
 
 
-def _one(collection, db, reader, columns, read, header, per_item, key, numbered, previous):
+def _one(collection, store, reader, columns, read, header, per_item, key, numbered, previous):
     if collection == "providers" and re.fullmatch(r"\d{10}", key or ""):
         key = sf.format_enterprise_number(key)  # shown as people write it
     line = Line(lines=[number for number, _cells in numbered], key=key, previous=previous)
@@ -396,7 +396,7 @@ def _one(collection, db, reader, columns, read, header, per_item, key, numbered,
         line.status = "error"
         return line
     try:
-        line.doc = records.validate(collection, data, previous=previous, store=legacy_store(db))
+        line.doc = records.validate(collection, data, previous=previous, store=store)
     except records.SaveRefused as refused:
         line.status = "error"
         titles = {path: header[index] for index, path in read}
@@ -419,7 +419,7 @@ def _one(collection, db, reader, columns, read, header, per_item, key, numbered,
         return line
     line.status = "changed"
     fields = flat_fields(ALL_SCHEMAS[collection]())
-    labels = label_cache(legacy_store(db))
+    labels = label_cache(store)
     line.changes = [audit.describe_change(change, fields, labels) for change in changes]
     return line
 
@@ -432,36 +432,33 @@ def _label(collection, path):
 # Writing ------------------------------------------------------------------------------
 
 
-def apply(result, actor, db=None):
+def apply(result, actor, store=None):
     """Write a preview without refused lines: the new records, then the changed ones; return the counts.
 
-    Every line was validated before the first write. Without multi-document transactions
-    a write that still fails (a record changed meanwhile) undoes the writes made before it.
+    Every line was validated before the first write; the records, their audit entries and
+    the import's own entry are one transaction, so a write that still fails (a record
+    changed meanwhile) leaves nothing of the file written.
     """
     if not result.importable:
         raise ImportRefused(_("Nothing was imported: correct the lines marked in red first."))
-    db = db if db is not None else database.get_db()
+    store = store if store is not None else get_store()
     collection = result.collection
-    undo = []
+    counts = result.counts
     try:
-        for line in result.records:
-            if line.status == "new":
-                doc = records.insert_valid(collection, dict(line.doc), actor, legacy_store(db))
-                undo.append(lambda doc=doc: db[collection].delete_one({"_id": doc["_id"]}))
-            elif line.status == "changed":
-                previous = line.previous
-                records.update_valid(collection, previous, dict(line.doc), actor, previous.get("version"), legacy_store(db))
-                undo.append(lambda previous=previous: db[collection].replace_one({"_id": previous["_id"]}, previous))
-    except (records.SaveRefused, records.StaleRecord):
-        for step in reversed(undo):
-            step()
+        with store.transaction():
+            for line in result.records:
+                if line.status == "new":
+                    records.insert_valid(collection, dict(line.doc), actor, store)
+                elif line.status == "changed":
+                    previous = line.previous
+                    records.update_valid(collection, previous, dict(line.doc), actor, previous.get("version"), store)
+            audit.record(store, "import", actor, collection, details={
+                "file": result.file_name, "new": counts["new"], "changed": counts["changed"], "unchanged": counts["unchanged"],
+            })
+    except (records.SaveRefused, records.StaleRecord, Conflict):
         raise ImportRefused(_(
             "Someone changed these records while the file was being imported; nothing was imported. Preview the file again."
         )) from None
-    counts = result.counts
-    audit.record(legacy_store(db), "import", actor, collection, details={
-        "file": result.file_name, "new": counts["new"], "changed": counts["changed"], "unchanged": counts["unchanged"],
-    })
     return counts
 
 

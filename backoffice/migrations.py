@@ -1,8 +1,7 @@
 """Data migrations: stored records brought to the current shape of their schema, saying what changed."""
 from backoffice import audit, records
-from backoffice import db as database
+from backoffice.store import Conflict
 from backoffice.clock import now
-from backoffice.store.app import legacy_store
 from schemas.registry import ALL_SCHEMAS
 
 # The single award a briefing held before awards were decided lot by lot.
@@ -47,26 +46,42 @@ def legacy_awards(briefing):
     return result
 
 
-def migrate_awards(db, actor="migrate-awards"):
-    """Convert every stored briefing with a single award to awards per lot; return one line per change."""
+def legacy_briefings(store):
+    """The stored briefings that still hold a field of the single award (read a batch at a time).
+
+    No schema declares those fields any more, so the store cannot filter on them: each
+    batch is looked through here.
+    """
+    for batch in store.batches("briefings", {}):
+        yield from (doc for doc in batch if any(name in doc for name in LEGACY_AWARD_FIELDS))
+
+
+def migrate_awards(store, actor="migrate-awards"):
+    """Convert every stored briefing with a single award to awards per lot; return one line per change.
+
+    Each briefing is saved over the version read, with its audit entry, in one transaction.
+    """
     schema = ALL_SCHEMAS["briefings"]
     lines = []
-    query = {"$or": [{name: {"$exists": True}} for name in LEGACY_AWARD_FIELDS]}
-    for briefing in db["briefings"].find(query):
+    for briefing in list(legacy_briefings(store)):
         legacy = {name: briefing[name] for name in LEGACY_AWARD_FIELDS if name in briefing}
         entries = briefing.get("awards") or legacy_awards(briefing)
         data = records.editable_data("briefings", {**briefing, "awards": entries})
-        doc = records.validate("briefings", data, previous=briefing, store=legacy_store(db), today_rules=False)
+        doc = records.validate("briefings", data, previous=briefing, store=store, today_rules=False)
         changes = audit.changes_between(briefing, doc, schema().load_fields)
-        result = database.update_one(
-            db["briefings"], {"_id": briefing["_id"], "version": briefing.get("version")},
-            {"$set": {"awards": doc["awards"], "updated_at": now(), "updated_by": actor},
-             "$unset": {name: "" for name in legacy}, "$inc": {"version": 1}},
-        )
-        if result.matched_count != 1:
+        try:
+            with store.transaction():
+                saved = store.update_if_version(
+                    "briefings", briefing["_id"], briefing.get("version"),
+                    set={"awards": doc["awards"], "updated_at": now(), "updated_by": actor}, unset=list(legacy),
+                )
+                if saved is not None:
+                    audit.record(store, "update", actor, "briefings", briefing, changes)
+        except Conflict:
+            saved = None
+        if saved is None:
             lines.append(f"{briefing['reference']}: changed meanwhile, not migrated; run the command again.")
             continue
-        audit.record(legacy_store(db), "update", actor, "briefings", briefing, changes)
         decided = ", ".join(
             f"{entry['lot']} → {entry.get('provider')} {entry['amount'] / 100:.2f} EUR" if entry["outcome"] == "awarded"
             else f"{entry['lot']} → no award" for entry in doc["awards"]

@@ -1,8 +1,9 @@
 """Loading the demo fixtures in `seeds/` through the schemas: all of them, or nothing.
 
-Every item is validated first, against the database and the other seed files; only
-when all pass is anything written. Records are matched on their natural key, so a
-second run changes nothing.
+Every item is validated first, against the store and the other seed files; only
+when all pass is anything written, and then in one store transaction (the reset's
+deletions included): a seed is all written or not at all. Records are matched on their
+natural key, so a second run changes nothing.
 """
 import json
 from dataclasses import dataclass, field
@@ -10,9 +11,8 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from backoffice import records
+from backoffice import records, reindex
 from backoffice.references import DatabaseReferences
-from backoffice.store.app import legacy_store
 from schemas.registry import SCHEMAS
 
 SEED_COLLECTIONS = tuple(SCHEMAS)  # lots, providers, requests, briefings: dependency order
@@ -44,8 +44,8 @@ class SeedReport:
 class SeedReferences(DatabaseReferences):
     """References as they will be once the seed is written (the database is ignored after a reset)."""
 
-    def __init__(self, db, pending, reset):
-        super().__init__(db, pending)
+    def __init__(self, store, pending, reset):
+        super().__init__(store, pending)
         self.reset = reset
 
     def missing(self, collection, keys):
@@ -73,19 +73,19 @@ def read_fixtures(seeds_dir):
     return fixtures
 
 
-def validate_fixtures(db, fixtures, reset=False):
+def validate_fixtures(store, fixtures, reset=False):
     """Load every fixture through its schema; return (loaded documents by collection, errors)."""
     pending = {collection: {} for collection in SEED_COLLECTIONS}
-    refs = SeedReferences(legacy_store(db), pending, reset)
+    refs = SeedReferences(store, pending, reset)
     loaded, errors = {}, []
     for collection in SEED_COLLECTIONS:
         key = SCHEMAS[collection].natural_key
         file_name = f"seeds/{collection}.json"
         loaded[collection] = []
         for index, item in enumerate(fixtures.get(collection, [])):
-            previous = None if reset else _stored(db, collection, item)
+            previous = None if reset else _stored(store, collection, item)
             try:
-                doc = records.validate(collection, item, previous=previous, store=legacy_store(db), refs=refs, today_rules=False)
+                doc = records.validate(collection, item, previous=previous, store=store, refs=refs, today_rules=False)
             except records.SaveRefused as refused:
                 errors.extend(SeedError(file_name, index, path, message) for path, message in _walk(refused.errors))
                 continue
@@ -100,14 +100,14 @@ def validate_fixtures(db, fixtures, reset=False):
     return loaded, errors
 
 
-def _stored(db, collection, item):
+def _stored(store, collection, item):
     """The stored record with the same natural key as a fixture (keys compared in stored form)."""
     field = SCHEMAS[collection]().fields[SCHEMAS[collection].natural_key]
     try:
         key = field.deserialize(item.get(SCHEMAS[collection].natural_key))
     except ValidationError:
         return None  # the schema will name the problem
-    return db[collection].find_one({field.name: key}) if key else None
+    return store.find_one(collection, {field.name: key}) if key else None
 
 
 def _walk(errors, prefix=""):
@@ -120,36 +120,44 @@ def _walk(errors, prefix=""):
                 yield path, message
 
 
-def is_empty(db):
+def is_empty(store):
     """True when no collection holds a record yet."""
-    return all(db[collection].find_one({}, {"_id": 1}) is None for collection in SEED_COLLECTIONS)
+    return all(store.count(collection) == 0 for collection in SEED_COLLECTIONS)
 
 
-def seed(db, seeds_dir, reset=False, actor="seed"):
-    """Validate all fixtures, then (only if all pass) write them; return a SeedReport."""
+def seed(store, seeds_dir, reset=False, actor="seed"):
+    """Validate all fixtures, then (only if all pass) write them in one transaction; return a SeedReport.
+
+    A failure while writing (a record changed meanwhile, a write that could not take its
+    turn) leaves the store as it was, the reset's deletions included, and is raised.
+    """
     report = SeedReport()
-    loaded, report.errors = validate_fixtures(db, read_fixtures(seeds_dir), reset=reset)
+    loaded, report.errors = validate_fixtures(store, read_fixtures(seeds_dir), reset=reset)
     if report.errors:
         return report
-    if reset:
-        for collection in SEED_COLLECTIONS + ("counters",):
-            db[collection].delete_many({})
-    for collection in SEED_COLLECTIONS:
-        for doc in loaded[collection]:
-            outcome = _upsert(db, collection, doc, actor)
-            bucket = getattr(report, outcome)
-            bucket[collection] = bucket.get(collection, 0) + 1
+    with store.transaction():
+        if reset:
+            for collection in SEED_COLLECTIONS:
+                store.delete_where(collection, {})
+            # The references' counters start again; the search rules' version stays (no record is left to re-index).
+            store.delete_where("counters", {"_id": {"$ne": reindex.KEY}})
+        for collection in SEED_COLLECTIONS:
+            for doc in loaded[collection]:
+                outcome = _upsert(store, collection, doc, actor)
+                bucket = getattr(report, outcome)
+                bucket[collection] = bucket.get(collection, 0) + 1
+    reindex.reindex_if_stale(store)  # records seeded earlier, under other search rules
     return report
 
 
-def _upsert(db, collection, doc, actor):
+def _upsert(store, collection, doc, actor):
     key = SCHEMAS[collection].natural_key
-    existing = db[collection].find_one({key: doc[key]})
+    existing = store.find_one(collection, {key: doc[key]})
     if existing is None:
-        records.insert_valid(collection, doc, actor, legacy_store(db))
+        records.insert_valid(collection, doc, actor, store)
         return "created"
     stored = {name: existing[name] for name in SCHEMAS[collection]().load_fields if name in existing}
     if stored == doc:
         return "unchanged"
-    records.update_valid(collection, existing, doc, actor, existing.get("version"), legacy_store(db))
+    records.update_valid(collection, existing, doc, actor, existing.get("version"), store)
     return "updated"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from backoffice import create_app, db, seeding
+from backoffice.store.app import get_store
 from conftest import PASSWORD, TEST_SECRET_KEY, csrf_token
 
 
@@ -33,7 +34,7 @@ def other(engine, tmp_path):
 def demo(app, database, make_user):
     """The demo data, a user and an audit trail, as a store in use holds them."""
     with app.app_context():
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
     make_user("admin", "admin@perspective.example")
     return database

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from backoffice import imports, seeding
+from backoffice.store.app import get_store
 
 
 @pytest.fixture(params=["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock"])
@@ -15,7 +16,7 @@ def engine(request):
 @pytest.fixture
 def staff(app, database, client_as):
     with app.test_request_context():
-        report = seeding.seed(database, app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors, report.errors
     return client_as("staff")
 
@@ -28,7 +29,7 @@ def test_each_export_of_the_demo_data_imports_back_unchanged(app, database, staf
         body = staff.get(f"/admin/{collection}/export/{kind}/").data
 
         with app.test_request_context():
-            result = imports.preview(collection, f"{collection}.{kind}", body, db=database)
+            result = imports.preview(collection, f"{collection}.{kind}", body, store=get_store(app))
 
         assert result.counts == {"new": 0, "changed": 0, "unchanged": database[collection].count_documents({}), "error": 0}, [
             (line.lines, line.errors, line.changes) for line in result.records if line.status != "unchanged"

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from backoffice import imports
+from backoffice.store.app import get_store
 from conftest import csrf_token
 
 IMPORT_URL = "/admin/providers/import/"
@@ -338,10 +339,10 @@ def test_a_write_that_fails_midway_undoes_the_writes_before_it(app, providers, d
 
     monkeypatch.setattr(imports.records, "update_valid", update_then_fail)
     with app.test_request_context():
-        result = imports.preview("providers", "f.csv", csv_bytes(rows, delimiter=","), db=database)
+        result = imports.preview("providers", "f.csv", csv_bytes(rows, delimiter=","), store=get_store(app))
         assert result.counts == {"new": 1, "changed": 2, "unchanged": 0, "error": 0}
         with pytest.raises(imports.ImportRefused, match="rien n.a été importé"):
-            imports.apply(result, "staff@perspective.example", db=database)
+            imports.apply(result, "staff@perspective.example", store=get_store(app))
 
     after = stored(database)
     assert set(after) == set(before)
