@@ -15,6 +15,9 @@ WORD = re.compile(r"[a-z0-9]+")
 NUMBER_RUN = re.compile(r"[0-9](?:[0-9.\s/-]*[0-9])?")
 FIELD = "search_terms"
 MAX_WORDS = 8
+# Raise it whenever a change here gives a stored document other terms: records stored before
+# then are re-indexed (`flask --app app search reindex`, and after each `seed`; backoffice/reindex.py).
+SEARCH_RULES_VERSION = 1
 
 
 def normalise(text):

@@ -1,9 +1,11 @@
-"""`flask --app app store ...`: commands about the storage layer."""
+"""`flask --app app store ...` and `search ...`: commands about the storage layer."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from backoffice import reindex, search
 from backoffice.store import connect, tinymongo_import
+from backoffice.store.app import get_store
 
 
 @click.group("store")
@@ -29,3 +31,22 @@ def import_tinymongo_command(path):
     click.echo(f"Imported from {path}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     if skipped:
         click.echo("Not imported (no schema declares them): " + ", ".join(skipped))
+
+
+@click.group("search")
+def search_group():
+    """The stored search terms."""
+
+
+@search_group.command("reindex")
+@click.option("--if-stale", is_flag=True, help="Only when the terms were built with other search rules.")
+@with_appcontext
+def reindex_command(if_stale):
+    """Rebuild every record's search terms with today's search rules (in batches)."""
+    store = get_store()
+    counts = reindex.reindex_if_stale(store) if if_stale else reindex.reindex(store)
+    if counts is None:
+        click.echo(f"The search terms already follow the search rules (version {search.SEARCH_RULES_VERSION}).")
+        return
+    click.echo(f"Search terms rebuilt (rules version {search.SEARCH_RULES_VERSION}): "
+               + ", ".join(f"{name} {count}" for name, count in counts.items()))
