@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from backoffice import audit, backup, exports, files, imports, migrations, outbox, records, seeding, users
 from backoffice.admin import COLLECTION_VIEWS
 from backoffice.i18n import LANGUAGES
+from backoffice.store import Conflict
 from backoffice.store.app import get_store
 from backoffice.store.commands import search_group, store_group
 from backoffice.store.mongo import MongoStore
@@ -27,7 +28,11 @@ def seed_command(reset, if_empty):
     if if_empty and not seeding.is_empty(store):
         click.echo("The database already holds records; nothing seeded.")
         return
-    report = seeding.seed(store, current_app.config["SEEDS_DIR"], reset=reset)
+    try:
+        report = seeding.seed(store, current_app.config["SEEDS_DIR"], reset=reset)
+    except (records.SaveRefused, records.StaleRecord, Conflict):
+        # A record changed (or the store stayed busy) between the check and the write: the transaction wrote nothing.
+        raise click.ClickException("The store changed while seeding: nothing was written. Run the command again.") from None
     if report.errors:
         for error in report.errors:
             click.echo(str(error), err=True)

@@ -4,6 +4,7 @@ from html import unescape
 
 import pytest
 
+from backoffice.store.app import get_store
 from conftest import PASSWORD
 from test_sessions import edit_user
 
@@ -131,10 +132,12 @@ def test_a_phrase_of_unrelated_words_is_accepted(runner, database):
 # Demo accounts --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("engine", ["tinymongo"], indirect=True)
-def test_demo_accounts_print_the_real_port_and_the_stored_roles(runner, database, monkeypatch):
+def test_demo_accounts_print_the_real_port_and_the_stored_roles(app, runner, monkeypatch):
     monkeypatch.setenv("PORT", "8123")
     runner.invoke(args=["demo-accounts"])
-    database["users"].update_one({"email": "staff@demo.example"}, {"$set": {"role": "manager"}})
+    store = get_store(app)
+    staff = store.find_one("users", {"email": "staff@demo.example"})
+    store.update("users", staff["_id"], {"role": "manager"})  # an admin changed the demo account since
 
     output = runner.invoke(args=["demo-accounts"]).output
 
