@@ -53,6 +53,12 @@ def database(app):
     return db.get_db(app)
 
 
+@pytest.fixture
+def store(app):
+    """The app's store (`backoffice.store`), for reading what was stored."""
+    return get_store(app)
+
+
 PASSWORD = "correct horse battery staple"
 
 
