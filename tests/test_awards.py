@@ -78,21 +78,21 @@ def test_the_ranking_table_shows_weighted_scores_ranks_and_ties(client, briefing
     assert re.search(rf'<option value="{BABEL}" selected>', page)
 
 
-def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print(app, client, database, briefing):
-    before = snapshot(database, "briefings", briefing)
+def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print(app, client, store, briefing):
+    before = snapshot(store, "briefings", briefing)
 
     refused = post_action(client, "briefings", "award", briefing, lot="L2", provider=AGORA, amount="")
 
     assert refused.errors == [
         "Babel Dialogue asbl has the best score on the lot L2 — Conception (83.0): give the reason for choosing another offer."
     ]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
     reason = "Babel a retiré son offre par courrier du 3 décembre."
     outcome = post_action(client, "briefings", "award", briefing, lot="L2", provider=AGORA, amount="", reason=reason)
 
     assert outcome.successes == ["The lot was awarded."]
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert after["awards"] == [{"lot": "L2", "outcome": "awarded", "provider": AGORA, "amount": 2000000,
                                 "awarded_on": TODAY, "route": "mini_competition", "score": 78, "reason": reason}]
     # One lot decided out of two: the briefing still waits for L3.
@@ -103,24 +103,24 @@ def test_the_lower_scored_offer_needs_a_reason_kept_in_the_history_and_the_print
     assert reason.replace("'", "&#39;") in printed
 
 
-def test_either_tied_offer_is_awarded_without_a_reason(client, database, briefing):
+def test_either_tied_offer_is_awarded_without_a_reason(client, store, briefing):
     outcome = post_action(client, "briefings", "award", briefing, lot="L3", provider=AGORA, amount="")
 
     assert outcome.successes == ["The lot was awarded."] and outcome.errors == []
-    assert stored(database, "briefings", briefing)["awards"][0]["provider"] == AGORA
+    assert stored(store, "briefings", briefing)["awards"][0]["provider"] == AGORA
 
 
-def test_a_two_lot_briefing_is_awarded_lot_by_lot_and_booked_under_each_lot(client, database, briefing, two_lots):
+def test_a_two_lot_briefing_is_awarded_lot_by_lot_and_booked_under_each_lot(client, store, briefing, two_lots):
     post_action(client, "briefings", "award", briefing, lot="L2", provider=BABEL, amount="")
-    assert stored(database, "requests", two_lots)["status"] == "sent"
+    assert stored(store, "requests", two_lots)["status"] == "sent"
     post_action(client, "briefings", "award", briefing, lot="L3", provider=CIVIC, amount="14 000")
 
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert after["status"] == "awarded"
     assert [(item["lot"], item["provider"], item["amount"]) for item in after["awards"]] == [
         ("L2", BABEL, 2500000), ("L3", CIVIC, 1400000),
     ]
-    assert stored(database, "requests", two_lots)["status"] == "awarded"
+    assert stored(store, "requests", two_lots)["status"] == "awarded"
     # The ceilings and the yearly totals book each lot's amount under its own lot.
     ceilings = {row[0]: row[1] for row in reports.lot_ceilings(get_store(client.application)).rows}
     assert ceilings == {"L2 — Conception": 2500000, "L3 — Animation": 1400000}
@@ -134,7 +134,7 @@ def test_a_two_lot_briefing_is_awarded_lot_by_lot_and_booked_under_each_lot(clie
     assert "/award/" not in page and page.count('class="award-decision"') == 2
 
 
-def test_a_lot_closed_without_award_needs_a_reason_and_completes_the_briefing(client, database, briefing):
+def test_a_lot_closed_without_award_needs_a_reason_and_completes_the_briefing(client, store, briefing):
     refused = post_action(client, "briefings", "close-lot", briefing, lot="L3", reason="  ")
     assert refused.errors == ["Say why the lot L3 — Animation is closed without award."]
 
@@ -142,35 +142,35 @@ def test_a_lot_closed_without_award_needs_a_reason_and_completes_the_briefing(cl
     outcome = post_action(client, "briefings", "close-lot", briefing, lot="L3", reason="Offres hors budget")
 
     assert outcome.successes == ["The lot was closed without award."]
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert after["status"] == "awarded"
     assert after["awards"][1] == {"lot": "L3", "outcome": "no_award", "awarded_on": TODAY,
                                   "route": "mini_competition", "reason": "Offres hors budget"}
     assert {row[0]: row[1] for row in reports.lot_ceilings(get_store(client.application)).rows}["L3 — Animation"] == 0
 
 
-def test_a_decided_lot_is_not_decided_again(client, database, briefing):
+def test_a_decided_lot_is_not_decided_again(client, store, briefing):
     post_action(client, "briefings", "award", briefing, lot="L2", provider=BABEL, amount="")
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "award", briefing, lot="L2", provider=AGORA, amount="", reason="Autre")
 
     assert outcome.errors == ["The lot L2 — Conception is already decided."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
-def test_migrate_awards_converts_a_single_award_and_says_what_it_changed(runner, database, briefing):
+def test_migrate_awards_converts_a_single_award_and_says_what_it_changed(runner, store, briefing):
     # A briefing stored before awards were per lot: one award for both lots, split by the winner's offers.
-    database["briefings"].update_one({"_id": briefing["_id"]}, {"$set": {
+    store.update("briefings", briefing["_id"], {
         "status": "awarded", "awarded_provider": AGORA, "awarded_amount": 3500000, "awarded_on": TODAY,
-    }})
+    })
 
     result = runner.invoke(args=["migrate-awards"])
 
     assert result.exit_code == 0, result.output
     assert f"{briefing['reference']}: awarded_amount, awarded_on, awarded_provider replaced by awards per lot" in result.output
     assert "L2 → 0123456749 20000.00 EUR, L3 → 0123456749 15000.00 EUR" in result.output
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert [(item["lot"], item["provider"], item["amount"]) for item in after["awards"]] == [
         ("L2", AGORA, 2000000), ("L3", AGORA, 1500000),
     ]

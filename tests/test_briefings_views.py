@@ -85,11 +85,11 @@ def test_the_request_is_chosen_by_reference_and_title(client, request_record):
     assert "ObjectId" not in select and str(request_record["_id"]) not in select
 
 
-def test_create_stores_the_validated_document(client, database, request_record):
+def test_create_stores_the_validated_document(client, store, request_record):
     response = client.form_post("/admin/briefings/new/", dict(FORM, request=request_record["reference"]))
 
     assert response.status_code == 302
-    stored = database["briefings"].find_one({})
+    stored = store.find_one("briefings", {})
     assert stored["reference"] == f"BRF-{YEAR}-0001"
     assert stored["request"] == f"REQ-{YEAR}-0001"
     assert stored["lots"] == ["L1"]
@@ -107,26 +107,26 @@ def test_create_stores_the_validated_document(client, database, request_record):
     assert stored["awards"] == [] and "objectives" not in stored
 
 
-def test_references_follow_each_other(client, database, request_record):
+def test_references_follow_each_other(client, store, request_record):
     form = dict(FORM, request=request_record["reference"])
     client.form_post("/admin/briefings/new/", form)
     client.form_post("/admin/briefings/new/", form)
 
-    references = sorted(doc["reference"] for doc in database["briefings"].find({}))
+    references = sorted(doc["reference"] for doc in store.find("briefings", {}))
     assert references == [f"BRF-{YEAR}-0001", f"BRF-{YEAR}-0002"]
 
 
-def test_weights_not_adding_up_to_100_are_refused(client, database, request_record):
+def test_weights_not_adding_up_to_100_are_refused(client, store, request_record):
     form = dict(FORM, request=request_record["reference"], **{"award_criteria-1-weight": "50"})
 
     response = client.form_post("/admin/briefings/new/", form)
 
     assert response.status_code == 200
     assert "The weights of the award criteria add up to 100." in response.get_data(as_text=True)
-    assert database["briefings"].count_documents({}) == 0
+    assert store.count("briefings", {}) == 0
 
 
-def test_status_and_award_cannot_be_typed_in_the_form(client, database, request_record):
+def test_status_and_award_cannot_be_typed_in_the_form(client, store, request_record):
     form = dict(FORM, request=request_record["reference"], status="awarded", **{
         "awards-0-lot": "L1", "awards-0-outcome": "awarded", "awards-0-provider": "0123456749",
         "awards-0-amount": "1000", "awards-0-awarded_on": "2027-01-01",
@@ -134,7 +134,7 @@ def test_status_and_award_cannot_be_typed_in_the_form(client, database, request_
 
     client.form_post("/admin/briefings/new/", form)
 
-    stored = database["briefings"].find_one({})
+    stored = store.find_one("briefings", {})
     assert stored["status"] == "draft"
     assert stored["awards"] == []
 
@@ -201,7 +201,7 @@ def test_filters_narrow_the_list(client, make, request_record):
     assert _references(client, "flt0_1=L1&flt1_3=fr") == {first, third}
 
 
-def test_delete_removes_the_briefing(client, database, make, request_record):
+def test_delete_removes_the_briefing(client, store, make, request_record):
     briefing = make.briefing(request=request_record["reference"])
 
     response = client.form_post(
@@ -209,5 +209,5 @@ def test_delete_removes_the_briefing(client, database, make, request_record):
     )
 
     assert response.status_code == 302
-    assert database["briefings"].count_documents({}) == 0
+    assert store.count("briefings", {}) == 0
     assert cells(client.get("/admin/briefings/").get_data(as_text=True), "reference") == []

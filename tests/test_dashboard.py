@@ -19,10 +19,10 @@ def seed_file(name):
 
 
 @pytest.fixture
-def seeded(app, database):
+def seeded(app, store):
     report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
-    return database
+    return store
 
 
 def table_after(html, title):

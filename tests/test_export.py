@@ -221,10 +221,10 @@ def test_an_empty_selection_gives_the_header_row_only(client, requests_in_list):
     assert rows[0][0] == "Reference"
 
 
-def test_export_without_arguments_holds_every_request(client, requests_in_list, database):
+def test_export_without_arguments_holds_every_request(client, requests_in_list, store):
     exported = records_of(export(client).data)
 
-    assert sorted(line["Reference"] for line in exported) == sorted(doc["reference"] for doc in database["requests"].find({}))
+    assert sorted(line["Reference"] for line in exported) == sorted(doc["reference"] for doc in store.find("requests", {}))
 
 
 # The file itself ----------------------------------------------------------------
@@ -277,10 +277,10 @@ def test_a_value_holding_the_separator_a_quote_and_a_line_break_stays_in_one_cel
     assert line["Eligibility reason"] == reason
 
 
-def test_export_is_written_in_the_audit_trail(client, database, requests_in_list):
+def test_export_is_written_in_the_audit_trail(client, store, requests_in_list):
     export(client, LIST_QUERY)
 
-    entries = list(database["audit"].find({"action": "export"}))
+    entries = list(store.find("audit", {"action": "export"}))
     assert len(entries) == 1
     entry = entries[0]
     assert entry["actor"] == "staff@perspective.example"
@@ -295,11 +295,11 @@ def test_export_is_written_in_the_audit_trail(client, database, requests_in_list
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
 
 
-def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(client, make, lots, database):
+def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(client, make, lots, store):
     created = {title: make.request(project_title=title, estimated_budget="12,50") for title in FORMULAS}
-    # Text typed through the schema is trimmed; a tab can only come from another tool writing the database.
+    # Text typed through the schema is trimmed; a tab can only come from another tool writing the store.
     tabbed = make.request(project_title="Tab")
-    database["requests"].update_one({"_id": tabbed["_id"]}, {"$set": {"project_title": "\t=1+1"}})
+    store.update_if_version("requests", tabbed["_id"], tabbed["version"], {"project_title": "\t=1+1"})
     created["\t=1+1"] = tabbed
     make.request(project_title="Mairie", organisation={"name": "=cmd|' /C calc'!A0"})
 
@@ -391,7 +391,7 @@ def _stored_requests(count):
     ]
 
 
-def test_rows_are_sent_before_the_last_batch_is_read(app, database, lots):
+def test_rows_are_sent_before_the_last_batch_is_read(app, store, lots):
     size = exports.BATCH
     get_store(app).insert_many("requests", _stored_requests(2 * size + 1))
     store = CountingStore(get_store(app))
@@ -410,7 +410,7 @@ def test_rows_are_sent_before_the_last_batch_is_read(app, database, lots):
     assert [line.split(";")[0] for line in lines] == [f"REQ-2026-{number:04d}" for number in range(1, 2 * size + 2)]
 
 
-def test_batches_read_a_bounded_page_at_a_time_within_the_filter(app, database, lots):
+def test_batches_read_a_bounded_page_at_a_time_within_the_filter(app, store, lots):
     requests = _stored_requests(7)
     for doc in requests:
         if doc["reference"] in ("REQ-2026-0002", "REQ-2026-0005"):
@@ -451,19 +451,19 @@ def test_manager_can_export(client_as, requests_in_list):
     assert len(records_of(response.data)) == 2
 
 
-def test_anonymous_is_sent_to_sign_in_and_nothing_is_exported(anonymous, requests_in_list, database):
+def test_anonymous_is_sent_to_sign_in_and_nothing_is_exported(anonymous, requests_in_list, store):
     response = anonymous.get(f"/admin/requests/export/csv/?{LIST_QUERY}")
 
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
     assert b"REQ-" not in response.data
-    assert database["audit"].count_documents({"action": "export"}) == 0
+    assert store.count("audit", {"action": "export"}) == 0
 
 
 # Command line --------------------------------------------------------------------
 
 
-def test_cli_writes_the_same_rows_as_the_admin_export(runner, client_as, requests_in_list, tmp_path, database):
+def test_cli_writes_the_same_rows_as_the_admin_export(runner, client_as, requests_in_list, tmp_path, store):
     path = tmp_path / "received.csv"
 
     result = runner.invoke(args=["export", "requests", "--lang", "nl", "--filter", "status=received", "--out", str(path)])
@@ -479,7 +479,7 @@ def test_cli_writes_the_same_rows_as_the_admin_export(runner, client_as, request
     assert cli_rows[0][:3] == ["Referentie", "Ontvangen op", "Organisatie"]
     assert len(cli_rows) == 1 + 3
     assert {row[cli_rows[0].index("Status")] for row in cli_rows[1:]} == {"Ontvangen"}
-    assert database["audit"].count_documents({"action": "export", "actor": "cli"}) == 1
+    assert store.count("audit", {"action": "export", "actor": "cli"}) == 1
 
 
 def test_cli_filters_on_a_nested_field(runner, requests_in_list, tmp_path):

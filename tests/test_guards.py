@@ -76,30 +76,30 @@ def offered(page, collection, action, fields):
     return f'action="/admin/{collection}/{action}/"' in page
 
 
-def check_matrix(client, database, collection, record, actions):
+def check_matrix(client, store, collection, record, actions):
     """Post every action on a fresh record each; return the actions done and check the refusals changed nothing."""
     done = []
     for name, (action, fields) in actions.items():
         doc = record()
         page = details_page(client, collection, doc)
         shown = offered(page, collection, action, fields)
-        before = snapshot(database, collection, doc)
+        before = snapshot(store, collection, doc)
 
         outcome = post_action(client, collection, action, doc, **fields)
 
         if shown:
             assert outcome.errors == [] and outcome.successes, (doc["status"], name, outcome.messages)
-            assert stored(database, collection, doc)["version"] > doc["version"], (doc["status"], name)
+            assert stored(store, collection, doc)["version"] > doc["version"], (doc["status"], name)
             done.append(name)
         else:
             assert outcome.errors and not outcome.successes, (doc["status"], name, outcome.messages)
-            assert snapshot(database, collection, doc) == before, (doc["status"], name)
+            assert snapshot(store, collection, doc) == before, (doc["status"], name)
     return done
 
 
 @pytest.mark.parametrize("status", list(REQUEST_FLOW))
-def test_request_actions_are_refused_exactly_where_the_page_shows_no_button(client, database, make, framework, status):
-    done = check_matrix(client, database, "requests", lambda: a_request(make, status), REQUEST_ACTIONS)
+def test_request_actions_are_refused_exactly_where_the_page_shows_no_button(client, store, make, framework, status):
+    done = check_matrix(client, store, "requests", lambda: a_request(make, status), REQUEST_ACTIONS)
 
     # The table's plain moves are all offered, and the actions at their step.
     expected = {
@@ -115,8 +115,8 @@ def test_request_actions_are_refused_exactly_where_the_page_shows_no_button(clie
 
 
 @pytest.mark.parametrize("status", list(BRIEFING_FLOW))
-def test_briefing_actions_are_refused_exactly_where_the_page_shows_no_button(client, database, make, framework, status):
-    done = check_matrix(client, database, "briefings", lambda: a_briefing(make, status), BRIEFING_ACTIONS)
+def test_briefing_actions_are_refused_exactly_where_the_page_shows_no_button(client, store, make, framework, status):
+    done = check_matrix(client, store, "briefings", lambda: a_briefing(make, status), BRIEFING_ACTIONS)
 
     expected = {
         "draft": {"move-ready", "move-cancelled", "invite"},
@@ -128,17 +128,17 @@ def test_briefing_actions_are_refused_exactly_where_the_page_shows_no_button(cli
     assert set(done) == expected
 
 
-def test_an_offer_posted_on_a_draft_briefing_is_refused(client, database, make, framework):
+def test_an_offer_posted_on_a_draft_briefing_is_refused(client, store, make, framework):
     briefing = a_briefing(make, "draft")
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "respond", briefing, index="0", response="offer", offer_amount="100000")
 
     assert outcome.errors == ["Responses are recorded once the briefing is sent; it is “Draft”."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
-def test_a_repeated_click_does_nothing_twice(client, database, make, framework):
+def test_a_repeated_click_does_nothing_twice(client, store, make, framework):
     briefing = a_briefing(make, "offers_received")
     page_version = str(briefing["version"])
 
@@ -147,10 +147,10 @@ def test_a_repeated_click_does_nothing_twice(client, database, make, framework):
 
     assert first.successes == ["The lot was closed without award."]
     assert second.errors and not second.successes
-    assert len(stored(database, "briefings", briefing)["awards"]) == 1
+    assert len(stored(store, "briefings", briefing)["awards"]) == 1
 
 
-def test_six_concurrent_write_the_briefing_posts_create_one_briefing(app, client, database, make, framework):
+def test_six_concurrent_write_the_briefing_posts_create_one_briefing(app, client, store, make, framework):
     request = a_request(make, "under_review")
     page = details_page(client, "requests", request)
 
@@ -174,9 +174,9 @@ def test_six_concurrent_write_the_briefing_posts_create_one_briefing(app, client
         thread.join()
 
     assert answers == [302] * 6
-    briefings = list(database["briefings"].find({"request": request["reference"]}))
+    briefings = list(store.find("briefings", {"request": request["reference"]}))
     assert len(briefings) == 1
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == "briefing"
     assert [entry["to"] for entry in after["status_history"]] == ["briefing"]
     assert after["status_history"][0]["comment"] == briefings[0]["reference"]

@@ -45,8 +45,8 @@ def confirm(client, page, url="/admin/providers/import/confirm/"):
     return client.post(url, data={"csrf_token": csrf_token(page), "token": token})
 
 
-def stored(database, collection="providers"):
-    return {doc.get("enterprise_number") or doc.get("code") or doc.get("reference"): doc for doc in database[collection].find({})}
+def stored(store, collection="providers"):
+    return {doc.get("enterprise_number") or doc.get("code") or doc.get("reference"): doc for doc in store.find(collection, {})}
 
 
 # Round trip -----------------------------------------------------------------------------
@@ -82,8 +82,8 @@ def _edit_xlsx(client):
 
 
 @pytest.mark.parametrize("edit", [_edit_csv, _edit_xlsx], ids=["csv", "xlsx"])
-def test_an_edited_export_imports_back_changing_exactly_the_edited_cells(client, providers, database, edit):
-    before = stored(database)
+def test_an_edited_export_imports_back_changing_exactly_the_edited_cells(client, providers, store, edit):
+    before = stored(store)
     content, name = edit(client)
 
     page = upload(client, content, name)
@@ -94,7 +94,7 @@ def test_an_edited_export_imports_back_changing_exactly_the_edited_cells(client,
     assert "Lots:" in page and "import-error" not in page
     response = confirm(client, page)
     assert response.status_code == 302
-    after = stored(database)
+    after = stored(store)
     agora, babel = after["0123456749"], after["0417497106"]
     assert babel == before["0417497106"]
     assert agora["contact"]["email"] == "contact@agora.example"
@@ -104,21 +104,21 @@ def test_an_edited_export_imports_back_changing_exactly_the_edited_cells(client,
     # Nothing else moved: every other field is as it was.
     untouched = {name for name in before["0123456749"]} - {"contact", "address", "lots", "version", "updated_at", "updated_by", "search_terms"}
     assert {name: agora.get(name) for name in untouched} == {name: before["0123456749"][name] for name in untouched}
-    entries = list(database["audit"].find({"collection": "providers", "action": {"$in": ["update", "import"]}}))
+    entries = list(store.find("audit", {"collection": "providers", "action": {"$in": ["update", "import"]}}))
     assert sorted(entry["action"] for entry in entries) == ["import", "update"]
     summary = next(entry for entry in entries if entry["action"] == "import")
     assert summary["details"] == {"file": name, "new": 0, "changed": 1, "unchanged": 1}
     assert summary["actor"] == "staff@perspective.example"
 
 
-def test_an_unchanged_export_changes_nothing(client, providers, database):
-    before = stored(database)
+def test_an_unchanged_export_changes_nothing(client, providers, store):
+    before = stored(store)
 
     page = upload(client, client.get("/admin/providers/export/csv/").data)
 
     assert page.count('<tr class="import-unchanged') == 2
     confirm(client, page)
-    assert stored(database) == before
+    assert stored(store) == before
 
 
 # Refusals ----------------------------------------------------------------------------------
@@ -132,10 +132,10 @@ NEW_PROVIDERS = [
 ]
 
 
-def test_one_bad_line_imports_nothing_and_names_its_line_and_column(client_as, providers, database):
+def test_one_bad_line_imports_nothing_and_names_its_line_and_column(client_as, providers, store):
     client = client_as("staff")
     client.get("/admin/?lang=fr")
-    before = stored(database)
+    before = stored(store)
 
     page = upload(client, csv_bytes(NEW_PROVIDERS))
 
@@ -143,27 +143,27 @@ def test_one_bad_line_imports_nothing_and_names_its_line_and_column(client_as, p
     assert "Ligne 3, <strong>Numéro d&#39;entreprise (BCE)</strong> « <code>0123.456.748</code> »" in page
     assert "Ce numéro d&#39;entreprise n&#39;existe pas" in page
     assert page.count('<tr class="import-new') == 2 and page.count('<tr class="import-error') == 1
-    assert stored(database) == before
+    assert stored(store) == before
     # Confirming without a kept file does nothing either.
     response = client.post("/admin/providers/import/confirm/", data={"csrf_token": csrf_token(page), "token": "x" * 32})
     assert response.status_code == 302
-    assert stored(database) == before
+    assert stored(store) == before
 
 
-def test_without_the_bad_line_the_new_records_are_created_through_the_schema(client, providers, database):
+def test_without_the_bad_line_the_new_records_are_created_through_the_schema(client, providers, store):
     page = upload(client, csv_bytes([NEW_PROVIDERS[0], NEW_PROVIDERS[1], NEW_PROVIDERS[3]]))
 
     assert page.count('<tr class="import-new') == 2
     assert confirm(client, page).status_code == 302
-    after = stored(database)
+    after = stored(store)
     assert after["0203201340"]["lots"] == [{"lot": "L1", "rank": 3}]
     assert after["0203201340"]["languages"] == ["fr", "nl"]
     assert after["0403170701"]["lots"] == []
     assert after["0403170701"]["created_by"] == "staff@perspective.example"
-    assert database["audit"].count_documents({"action": "create", "collection": "providers", "actor": "staff@perspective.example"}) == 2
+    assert store.count("audit", {"action": "create", "collection": "providers", "actor": "staff@perspective.example"}) == 2
 
 
-def test_windows_1252_and_utf8_with_bom_give_the_same_preview(app, providers, database):
+def test_windows_1252_and_utf8_with_bom_give_the_same_preview(app, providers, store):
     rows = [NEW_PROVIDERS[0], ["Société Générale d'Études", "0203.201.340", "Français", "L2 — Conception", "2"]]
     with app.test_request_context():
         results = [imports.preview("providers", "f.csv", csv_bytes(rows, encoding)) for encoding in ("cp1252", "utf-8-sig")]
@@ -183,17 +183,17 @@ def test_comma_separated_files_read_the_same(app, providers):
 
 
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "@SUM(A1)", "+A1", "-A1*2", "'=1+1"])
-def test_formula_like_cells_are_refused(client, providers, database, cell):
+def test_formula_like_cells_are_refused(client, providers, store, cell):
     rows = [NEW_PROVIDERS[0], [cell, "0203.201.340", "Français", "L1", "3"]]
 
     page = upload(client, csv_bytes(rows))
 
     assert "starts like a spreadsheet formula" in page
     assert 'name="token"' not in page
-    assert "0203201340" not in stored(database)
+    assert "0203201340" not in stored(store)
 
 
-def test_a_formula_in_a_workbook_is_refused_not_computed(client, providers, database):
+def test_a_formula_in_a_workbook_is_refused_not_computed(client, providers, store):
     book = openpyxl.Workbook()
     book.active.append(["Name", "Enterprise number", "Working languages"])
     book.active.append(["=CONCAT(\"A\",\"B\")", "0203.201.340", "French"])
@@ -203,7 +203,7 @@ def test_a_formula_in_a_workbook_is_refused_not_computed(client, providers, data
     page = upload(client, out.getvalue(), "providers.xlsx")
 
     assert "starts like a spreadsheet formula" in page
-    assert "0203201340" not in stored(database)
+    assert "0203201340" not in stored(store)
 
 
 def test_files_too_large_or_too_long_are_refused_with_a_message(client, providers, monkeypatch):
@@ -227,7 +227,7 @@ def test_an_unknown_column_is_named(client, providers):
     assert "These columns are not fields of this list: « Shoe size »" in page
 
 
-def test_headers_in_dutch_import_while_reading_french(client, providers, database):
+def test_headers_in_dutch_import_while_reading_french(client, providers, store):
     client.get("/admin/?lang=nl")
     dutch = client.get("/admin/providers/export/csv/").data
     client.get("/admin/?lang=fr")
@@ -253,7 +253,7 @@ def test_staff_see_the_import_tab(client, providers):
 # Requests and lots --------------------------------------------------------------------------
 
 
-def test_requests_gathered_in_a_spreadsheet_become_new_requests(client, providers, database):
+def test_requests_gathered_in_a_spreadsheet_become_new_requests(client, providers, store):
     rows = [
         ["Date de réception", "Organisation", "Type d'organisation", "Commune", "Nom du contact", "E-mail du contact",
          "Langue du contact", "Titre du projet", "Lots demandés", "Budget estimé (EUR, hors TVA)"],
@@ -266,7 +266,7 @@ def test_requests_gathered_in_a_spreadsheet_become_new_requests(client, provider
 
     assert page.count('<tr class="import-new') == 1, page
     confirm(client, page, url="/admin/requests/import/confirm/")
-    (request,) = database["requests"].find({"project_title": "Plaine de jeux"})
+    (request,) = store.find("requests", {"project_title": "Plaine de jeux"})
     assert request["reference"].startswith("REQ-")
     assert request["lots"] == ["L1", "L2"]
     assert request["estimated_budget"] == 1250050
@@ -275,7 +275,7 @@ def test_requests_gathered_in_a_spreadsheet_become_new_requests(client, provider
     assert request["status"] == "received"
 
 
-def test_a_lots_ceiling_changed_in_the_workbook(client, providers, database):
+def test_a_lots_ceiling_changed_in_the_workbook(client, providers, store):
     book = openpyxl.load_workbook(io.BytesIO(client.get("/admin/lots/export/xlsx/").data))
     sheet = book.worksheets[0]
     header = [cell.value for cell in sheet[1]]
@@ -287,13 +287,13 @@ def test_a_lots_ceiling_changed_in_the_workbook(client, providers, database):
 
     assert page.count('<tr class="import-changed') == 1 and page.count('<tr class="import-unchanged') == 1
     confirm(client, page, url="/admin/lots/import/confirm/")
-    assert database["lots"].find_one({"code": "L1"})["ceiling_amount"] == 175000025
+    assert store.find_one("lots", {"code": "L1"})["ceiling_amount"] == 175000025
 
 
 # Command line ---------------------------------------------------------------------------------
 
 
-def test_command_line_dry_run_writes_nothing_then_the_import_writes(runner, providers, database, tmp_path):
+def test_command_line_dry_run_writes_nothing_then_the_import_writes(runner, providers, store, tmp_path):
     path = tmp_path / "providers.csv"
     path.write_bytes(csv_bytes([NEW_PROVIDERS[0], NEW_PROVIDERS[1]]))
 
@@ -301,14 +301,14 @@ def test_command_line_dry_run_writes_nothing_then_the_import_writes(runner, prov
 
     assert dry.exit_code == 0, dry.output
     assert "1 new, 0 changed, 0 unchanged, 0 refused (dry run" in dry.output
-    assert "0203201340" not in stored(database)
+    assert "0203201340" not in stored(store)
     done = runner.invoke(args=["import", "providers", str(path)])
     assert done.exit_code == 0, done.output
-    assert "0203201340" in stored(database)
-    assert database["audit"].find_one({"action": "import", "actor": "cli"})["details"]["new"] == 1
+    assert "0203201340" in stored(store)
+    assert store.find_one("audit", {"action": "import", "actor": "cli"})["details"]["new"] == 1
 
 
-def test_command_line_refuses_a_file_with_a_bad_line(runner, providers, database, tmp_path):
+def test_command_line_refuses_a_file_with_a_bad_line(runner, providers, store, tmp_path):
     path = tmp_path / "providers.csv"
     path.write_bytes(csv_bytes(NEW_PROVIDERS))
 
@@ -317,17 +317,17 @@ def test_command_line_refuses_a_file_with_a_bad_line(runner, providers, database
     assert result.exit_code != 0
     assert "line 3, Numéro d'entreprise (BCE)" in result.output
     assert "nothing was imported" in result.output
-    assert "0203201340" not in stored(database)
+    assert "0203201340" not in stored(store)
 
 
-def test_a_write_that_fails_midway_undoes_the_writes_before_it(app, providers, database, monkeypatch):
+def test_a_write_that_fails_midway_undoes_the_writes_before_it(app, providers, store, monkeypatch):
     rows = [
         ["Name", "Enterprise number", "Working languages", "City"],
         ["Civic Lab", "0203.201.340", "French", ""],
         ["Agora Participation scrl", "0123.456.749", "French, Dutch", "Ixelles"],
         ["Babel vzw", "0417.497.106", "Dutch", "Gent"],
     ]
-    before = stored(database)
+    before = stored(store)
     real_update = imports.records.update_valid
     calls = []
 
@@ -344,8 +344,8 @@ def test_a_write_that_fails_midway_undoes_the_writes_before_it(app, providers, d
         with pytest.raises(imports.ImportRefused, match="rien n.a été importé"):
             imports.apply(result, "staff@perspective.example", store=get_store(app))
 
-    after = stored(database)
+    after = stored(store)
     assert set(after) == set(before)
     for key, doc in before.items():
         assert {name: value for name, value in after[key].items()} == doc
-    assert database["audit"].count_documents({"action": "import"}) == 0
+    assert store.count("audit", {"action": "import"}) == 0

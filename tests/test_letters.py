@@ -57,7 +57,7 @@ def letters(smtp):
 
 
 def test_awarding_a_lot_sends_the_award_letter_and_a_letter_with_score_and_rank_to_each_other_tenderer(
-        mailing_app, client, database, smtp, briefing):
+        mailing_app, client, store, smtp, briefing):
     outcome = post_action(client, "briefings", "award", briefing, lot="L2", provider=BABEL, amount="", reason="")
 
     assert outcome.errors == []
@@ -75,12 +75,12 @@ def test_awarding_a_lot_sends_the_award_letter_and_a_letter_with_score_and_rank_
     assert "Page 1 sur 1" in text and "Bruxelles, le" in text
     # Working in French and Dutch: written to in the briefing's language (French).
     assert "Votre classement 3 sur 3 offres" in received["offers@civic.example"][1]
-    assert {message["status"] for message in database["outbox"].find()} == {"sent"}
+    assert {message["status"] for message in store.find("outbox", {})} == {"sent"}
 
 
-def test_each_lot_gets_its_own_letters_once(mailing_app, client, database, smtp, briefing):
+def test_each_lot_gets_its_own_letters_once(mailing_app, client, store, smtp, briefing):
     post_action(client, "briefings", "award", briefing, lot="L2", provider=BABEL, amount="", reason="")
-    after_l2 = database["briefings"].find_one({"_id": briefing["_id"]})
+    after_l2 = store.find_one("briefings", {"_id": briefing["_id"]})
 
     post_action(client, "briefings", "close-lot", after_l2, lot="L3", reason="Budget retiré par la commune.")
 

@@ -89,11 +89,11 @@ def send(client, briefing):
     return post_action(client, "briefings", "move", briefing, to="sent")
 
 
-def stored(database):
-    return {message["to"]: message for message in database["outbox"].find()}
+def stored(store):
+    return {message["to"]: message for message in store.find("outbox", {})}
 
 
-def test_sending_a_briefing_mails_each_invited_provider_in_its_language_with_the_pdf(mailing_app, client, database, smtp, briefing):
+def test_sending_a_briefing_mails_each_invited_provider_in_its_language_with_the_pdf(mailing_app, client, store, smtp, briefing):
     outcome = send(client, briefing)
 
     assert outcome.successes == ["The status was changed."]
@@ -111,11 +111,11 @@ def test_sending_a_briefing_mails_each_invited_provider_in_its_language_with_the
         assert attachment.get_content_type() == "application/pdf"
         pages = PdfReader(io.BytesIO(attachment.get_content())).pages
         assert briefing["reference"] in pages[0].extract_text()
-    for message in stored(database).values():
+    for message in stored(store).values():
         assert message["status"] == "sent" and message["tries"] == 1 and message["last_error"] == ""
 
 
-def test_the_record_and_the_outbox_show_each_message(mailing_app, client, client_as, database, smtp, briefing):
+def test_the_record_and_the_outbox_show_each_message(mailing_app, client, client_as, store, smtp, briefing):
     send(client, briefing)
 
     page = client.get(f"/admin/briefings/details/?id={briefing['_id']}").get_data(as_text=True)
@@ -128,13 +128,13 @@ def test_the_record_and_the_outbox_show_each_message(mailing_app, client, client
     assert manager.form_post("/admin/outbox/send/", {}, form_url="/admin/outbox/").status_code == 403
 
 
-def test_a_stopped_server_leaves_the_messages_waiting_and_outbox_send_delivers_each_once(mailing_app, client, database, runner, smtp, briefing):
+def test_a_stopped_server_leaves_the_messages_waiting_and_outbox_send_delivers_each_once(mailing_app, client, store, runner, smtp, briefing):
     smtp.stop()
 
     outcome = send(client, briefing)
 
     assert outcome.successes == ["The status was changed."]
-    messages = stored(database)
+    messages = stored(store)
     assert len(messages) == 3
     for message in messages.values():
         assert message["status"] == "failed" and message["tries"] == 1
@@ -151,25 +151,25 @@ def test_a_stopped_server_leaves_the_messages_waiting_and_outbox_send_delivers_e
     assert "3 sent, 0 failed." in result.output and "0 sent, 0 failed." in again.output
     assert sorted(recipient for recipient, _message in smtp.inbox.messages) == [
         "offers@agora.example", "offers@babel.example", "offers@civic.example"]
-    for message in stored(database).values():
+    for message in stored(store).values():
         assert message["status"] == "sent" and message["tries"] == 2
 
 
-def test_the_same_action_never_mails_twice(mailing_app, client, database, smtp, briefing):
+def test_the_same_action_never_mails_twice(mailing_app, client, store, smtp, briefing):
     send(client, briefing)
-    sent = database["briefings"].find_one({"_id": briefing["_id"]})
+    sent = store.find_one("briefings", {"_id": briefing["_id"]})
 
     with mailing_app.test_request_context():
         again = mailings.briefing_sent(get_store(mailing_app), sent)
 
     assert again == []
-    assert len(smtp.inbox.messages) == 3 and database["outbox"].count_documents({}) == 3
+    assert len(smtp.inbox.messages) == 3 and store.count("outbox", {}) == 3
 
 
-def test_without_a_mail_server_messages_stay_queued_with_a_preview_and_the_pdf(app, client, database, runner, briefing):
+def test_without_a_mail_server_messages_stay_queued_with_a_preview_and_the_pdf(app, client, store, runner, briefing):
     send(client, briefing)
 
-    messages = stored(database)
+    messages = stored(store)
     assert {message["status"] for message in messages.values()} == {"queued"}
     outbox = client.get("/admin/outbox/?lang=nl").get_data(as_text=True)
     assert "Er is geen mailserver ingesteld" in outbox
@@ -183,14 +183,14 @@ def test_without_a_mail_server_messages_stay_queued_with_a_preview_and_the_pdf(a
     assert client.get(f"/admin/outbox/attachment/?id={message['_id']}&n=7").status_code == 404
     result = runner.invoke(args=["outbox", "send"])
     assert "No MAIL_SERVER is set: 3 message(s) stay in the outbox." in result.output
-    assert {message["status"] for message in stored(database).values()} == {"queued"}
+    assert {message["status"] for message in stored(store).values()} == {"queued"}
 
 
-def test_a_provider_invited_after_the_briefing_went_out_gets_it_too(mailing_app, client, database, smtp, make, briefing):
+def test_a_provider_invited_after_the_briefing_went_out_gets_it_too(mailing_app, client, store, smtp, make, briefing):
     make.provider(name="Delta Dialogue", enterprise_number="0300000016", languages=["nl"], lots=[{"lot": "L1", "rank": 4}],
                   contact={"name": "Delta", "email": "offers@delta.example"})
     send(client, briefing)
-    sent = database["briefings"].find_one({"_id": briefing["_id"]})
+    sent = store.find_one("briefings", {"_id": briefing["_id"]})
 
     post_action(client, "briefings", "invite", sent, invite="0300000016|L1")
 

@@ -18,10 +18,10 @@ UPDATE = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 
 
 @pytest.fixture
-def demo(app, database):
+def demo(app, store):
     with app.app_context():
         assert not seeding.seed(get_store(app), app.config["SEEDS_DIR"]).errors
-    return database
+    return store
 
 
 def picture(pdf, name, engine, page=1):
@@ -53,8 +53,8 @@ def reddish(image):
 
 
 def test_the_briefing_pdf_draws_as_a4_with_a_watermark_only_on_a_draft(app, engine, client, demo):
-    sent = demo["briefings"].find_one({"status": "sent", "language": "fr"})
-    draft = demo["briefings"].find_one({"status": "draft", "language": "nl"})
+    sent = demo.find_one("briefings", {"status": "sent", "language": "fr"})
+    draft = demo.find_one("briefings", {"status": "draft", "language": "nl"})
 
     final = picture(client.get(f"/admin/briefings/pdf/?id={sent['_id']}").data, "briefing-pdf-fr", engine)
     marked = picture(client.get(f"/admin/briefings/pdf/?id={draft['_id']}").data, "briefing-pdf-draft-nl", engine)
@@ -66,7 +66,7 @@ def test_the_briefing_pdf_draws_as_a4_with_a_watermark_only_on_a_draft(app, engi
 
 
 def test_the_letters_draw_as_a4(app, engine, demo):
-    briefing = next(doc for doc in demo["briefings"].find({"award_route": "mini_competition"})
+    briefing = next(doc for doc in demo.find("briefings", {"award_route": "mini_competition"})
                     if any(award.get("outcome") == "awarded" for award in doc.get("awards", []))
                     and sum(item.get("response") == "offer" for item in doc["invitations"]) > 1)
     award = next(item for item in briefing["awards"] if item["outcome"] == "awarded")
@@ -74,8 +74,8 @@ def test_the_letters_draw_as_a4(app, engine, demo):
     other = next(offer.provider for offer in ranking if offer.provider != award["provider"])
 
     with app.test_request_context():
-        winner = demo["providers"].find_one({"enterprise_number": award["provider"]})
-        loser = demo["providers"].find_one({"enterprise_number": other})
+        winner = demo.find_one("providers", {"enterprise_number": award["provider"]})
+        loser = demo.find_one("providers", {"enterprise_number": other})
         _subject, award_pdf = documents.letter_pdf(get_store(app), briefing, award, winner, "award", ranking, "nl")
         _subject, regret_pdf = documents.letter_pdf(get_store(app), briefing, award, loser, "regret", ranking, "fr")
 

@@ -312,8 +312,8 @@ def engine(request):
 
 
 @pytest.fixture
-def manager(app, database, client_as):
-    """A manager signed in on a database filled with the demo data."""
+def manager(app, store, client_as):
+    """A manager signed in on a store filled with the demo data."""
     with app.test_request_context():
         report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors, report.errors
@@ -473,14 +473,14 @@ PERIOD_LINES = {
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("report", ["by_lot", "by_municipality", "providers", "ceilings"])
-def test_each_report_downloads_as_an_excel_ready_file_named_with_its_period_and_is_audited(manager, database, report, language):
+def test_each_report_downloads_as_an_excel_ready_file_named_with_its_period_and_is_audited(manager, store, report, language):
     response = download(manager, language, report, **{"from": "2025-01-01", "to": "2025-12-31", "year": 2025})
 
     assert response.data.startswith(b"\xef\xbb\xbf")
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{FILE_NAMES[language][report]}"'
     assert response.headers["Cache-Control"] == "no-store"
-    entry = database["audit"].find_one({"action": "export", "actor": "manager@perspective.example"})
+    entry = store.find_one("audit", {"action": "export", "actor": "manager@perspective.example"})
     assert entry is not None and entry["details"]["report"] == report
     # The file says what it covers on its first line.
     title = csv_report(response.data)["title"]

@@ -22,17 +22,17 @@ def fixtures(collection):
     return json.loads((SEEDS / f"{collection}.json").read_text(encoding="utf-8"))
 
 
-def snapshot(database):
+def snapshot(store):
     """Every seeded document, by collection and natural key, with every field."""
     return {
-        collection: {doc[NATURAL_KEYS[collection]]: doc for doc in database[collection].find({})}
+        collection: {doc[NATURAL_KEYS[collection]]: doc for doc in store.find(collection, {})}
         for collection in SEEDED
     }
 
 
-def stored_counts(database):
-    """How many documents each collection of the database holds."""
-    return {name: database[name].count_documents({}) for name in database.list_collection_names()}
+def stored_counts(store):
+    """How many documents each collection of the store holds."""
+    return {name: store.count(name, {}) for name in store.collection_names()}
 
 
 def seed(runner, *options):
@@ -41,31 +41,31 @@ def seed(runner, *options):
 
 
 @pytest.fixture
-def seeded(runner, database):
-    """A database filled by one `flask seed` run."""
+def seeded(runner, store):
+    """A store filled by one `flask seed` run."""
     result = seed(runner)
     assert result.exit_code == 0, result.output
     return result
 
 
-def test_seed_loads_every_fixture(seeded, database):
+def test_seed_loads_every_fixture(seeded, store):
     for collection in SEEDED:
-        assert database[collection].count_documents({}) == len(fixtures(collection)), collection
+        assert store.count(collection, {}) == len(fixtures(collection)), collection
     for line in ("lots: ", "providers: ", "requests: ", "briefings: "):
         assert line in seeded.output
 
 
-def test_the_demo_data_covers_what_people_try_first(seeded, database):
-    assert database["lots"].count_documents({}) >= 6
-    assert {doc["code"] for doc in database["lots"].find({})} >= {"L1", "L2", "L3", "L4", "L5", "L6"}
-    assert database["providers"].count_documents({}) >= 18
+def test_the_demo_data_covers_what_people_try_first(seeded, store):
+    assert store.count("lots", {}) >= 6
+    assert {doc["code"] for doc in store.find("lots", {})} >= {"L1", "L2", "L3", "L4", "L5", "L6"}
+    assert store.count("providers", {}) >= 18
 
-    requests = list(database["requests"].find({}))
+    requests = list(store.find("requests", {}))
     assert len(requests) >= 40
     assert len({doc["municipality"] for doc in requests}) >= 12
     assert {doc["status"] for doc in requests} == set(REQUEST_STATUSES)
 
-    briefings = list(database["briefings"].find({}))
+    briefings = list(store.find("briefings", {}))
     assert len(briefings) >= 15
     assert {doc["status"] for doc in briefings} == set(BRIEFING_STATUSES)
     invitations = [invitation for doc in briefings for invitation in doc.get("invitations", [])]
@@ -74,22 +74,22 @@ def test_the_demo_data_covers_what_people_try_first(seeded, database):
     assert offers and all(isinstance(offer["offer_amount"], int) for offer in offers)
 
 
-def test_seeded_records_are_stored_through_the_schemas(seeded, database):
-    provider = database["providers"].find_one({})
+def test_seeded_records_are_stored_through_the_schemas(seeded, store):
+    provider = store.find_one("providers", {})
     assert provider["enterprise_number"].isdigit() and len(provider["enterprise_number"]) == 10
     for collection in SEEDED:
-        for doc in database[collection].find({}):
+        for doc in store.find(collection, {}):
             assert doc["version"] >= 1 and doc["created_at"] and doc["updated_at"]
             assert doc.get("search_terms"), (collection, doc[NATURAL_KEYS[collection]])
 
 
-def test_a_second_run_changes_nothing(seeded, runner, database):
-    before = snapshot(database)
+def test_a_second_run_changes_nothing(seeded, runner, store):
+    before = snapshot(store)
 
     result = seed(runner)
 
     assert result.exit_code == 0, result.output
-    after = snapshot(database)
+    after = snapshot(store)
     for collection in SEEDED:
         assert after[collection].keys() == before[collection].keys()
         for key, doc in before[collection].items():
@@ -98,9 +98,9 @@ def test_a_second_run_changes_nothing(seeded, runner, database):
         assert f"{collection}: 0 created, 0 updated, {len(fixtures(collection))} unchanged" in result.output
 
 
-def test_a_new_request_after_the_seed_takes_the_next_free_reference(seeded, make, database):
+def test_a_new_request_after_the_seed_takes_the_next_free_reference(seeded, make, store):
     prefix = f"REQ-{YEAR}-"
-    numbers = [int(doc["reference"][len(prefix):]) for doc in database["requests"].find({})
+    numbers = [int(doc["reference"][len(prefix):]) for doc in store.find("requests", {})
                if doc["reference"].startswith(prefix)]
 
     created = make.request(project_title="Ajoutée à la main")
@@ -108,17 +108,17 @@ def test_a_new_request_after_the_seed_takes_the_next_free_reference(seeded, make
     assert created["reference"] == f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
-def test_reset_empties_first(seeded, runner, make, database):
+def test_reset_empties_first(seeded, runner, make, store):
     make.request(project_title="Ajoutée à la main")
     make.lot(code="L9", name_fr="Lot d'essai", name_nl="Proeflot")
 
     result = seed(runner, "--reset")
 
     assert result.exit_code == 0, result.output
-    assert database["requests"].count_documents({"project_title": "Ajoutée à la main"}) == 0
-    assert database["lots"].count_documents({"code": "L9"}) == 0
+    assert store.count("requests", {"project_title": "Ajoutée à la main"}) == 0
+    assert store.count("lots", {"code": "L9"}) == 0
     for collection in SEEDED:
-        assert database[collection].count_documents({}) == len(fixtures(collection)), collection
+        assert store.count(collection, {}) == len(fixtures(collection)), collection
 
 
 def _copy_seeds(target):
@@ -128,7 +128,7 @@ def _copy_seeds(target):
     return target
 
 
-def test_one_broken_fixture_writes_nothing_and_is_named(app, runner, database, tmp_path):
+def test_one_broken_fixture_writes_nothing_and_is_named(app, runner, store, tmp_path):
     seeds_dir = _copy_seeds(tmp_path / "seeds")
     providers = fixtures("providers")
     wrong = providers[3]["enterprise_number"][:-1] + str((int(providers[3]["enterprise_number"][-1]) + 1) % 10)
@@ -141,10 +141,10 @@ def test_one_broken_fixture_writes_nothing_and_is_named(app, runner, database, t
     assert result.exit_code != 0
     assert "seeds/providers.json[3] enterprise_number: " in result.output
     assert "Traceback" not in result.output
-    assert all(count == 0 for count in stored_counts(database).values()), stored_counts(database)
+    assert all(count == 0 for count in stored_counts(store).values()), stored_counts(store)
 
 
-def test_a_broken_fixture_in_a_later_file_also_writes_nothing(app, runner, database, tmp_path):
+def test_a_broken_fixture_in_a_later_file_also_writes_nothing(app, runner, store, tmp_path):
     seeds_dir = _copy_seeds(tmp_path / "seeds")
     briefings = fixtures("briefings")
     briefings[2]["language"] = "de"
@@ -155,11 +155,11 @@ def test_a_broken_fixture_in_a_later_file_also_writes_nothing(app, runner, datab
 
     assert result.exit_code != 0
     assert "seeds/briefings.json[2] language: " in result.output
-    assert all(count == 0 for count in stored_counts(database).values()), stored_counts(database)
+    assert all(count == 0 for count in stored_counts(store).values()), stored_counts(store)
 
 
-def test_a_broken_fixture_leaves_an_earlier_seed_untouched(seeded, app, runner, database, tmp_path):
-    before = snapshot(database)
+def test_a_broken_fixture_leaves_an_earlier_seed_untouched(seeded, app, runner, store, tmp_path):
+    before = snapshot(store)
     seeds_dir = _copy_seeds(tmp_path / "seeds")
     lots = fixtures("lots")
     lots[0]["name_fr"] = "Nouveau titre qui ne doit pas être écrit"
@@ -171,25 +171,25 @@ def test_a_broken_fixture_leaves_an_earlier_seed_untouched(seeded, app, runner, 
 
     assert result.exit_code != 0
     assert "seeds/lots.json[1] ends_on: " in result.output
-    assert snapshot(database) == before
+    assert snapshot(store) == before
 
 
-def test_if_empty_leaves_a_database_with_records_alone(runner, make, database):
+def test_if_empty_leaves_a_database_with_records_alone(runner, make, store):
     make.lot(code="L9", name_fr="Lot d'essai", name_nl="Proeflot")
 
     result = seed(runner, "--if-empty")
 
     assert result.exit_code == 0, result.output
-    assert [doc["code"] for doc in database["lots"].find({})] == ["L9"]
+    assert [doc["code"] for doc in store.find("lots", {})] == ["L9"]
     for collection in ("providers", "requests", "briefings"):
-        assert database[collection].count_documents({}) == 0
+        assert store.count(collection, {}) == 0
 
 
-def test_if_empty_seeds_an_empty_database(runner, database):
+def test_if_empty_seeds_an_empty_database(runner, store):
     result = seed(runner, "--if-empty")
 
     assert result.exit_code == 0, result.output
-    assert database["requests"].count_documents({}) == len(fixtures("requests"))
+    assert store.count("requests", {}) == len(fixtures("requests"))
 
 
 def test_the_seeded_data_shows_in_the_admin_lists(seeded, client):

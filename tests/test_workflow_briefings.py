@@ -119,22 +119,22 @@ def plain_moves(current):
 
 
 @pytest.mark.parametrize(("current", "target"), BRIEFING_PAIRS, ids=[f"{a}-to-{b}" for a, b in BRIEFING_PAIRS])
-def test_briefing_move(client, database, make, request_record, current, target):
+def test_briefing_move(client, store, make, request_record, current, target):
     briefing = make.briefing(**complete(request_record, current))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to=target, comment="Vu en réunion")
 
     if target in plain_moves(current):
         assert outcome.successes == ["The status was changed."] and outcome.errors == []
-        after = stored(database, "briefings", briefing)
+        after = stored(store, "briefings", briefing)
         assert after["status"] == target
         [entry] = after["status_history"]
         assert_history_entry(entry, current, target, "Vu en réunion")
-        assert_status_audited(database, "briefings", briefing, current, target)
+        assert_status_audited(store, "briefings", briefing, current, target)
     else:
         assert outcome.errors == [refusal(BRIEFING_LABELS, current, target)]
-        assert snapshot(database, "briefings", briefing) == before
+        assert snapshot(store, "briefings", briefing) == before
 
 
 @pytest.mark.parametrize("current", list(BRIEFING_FLOW))
@@ -145,15 +145,15 @@ def test_the_details_page_offers_exactly_the_plain_moves(client, make, request_r
 
 
 @pytest.mark.parametrize("comment", ["", "  "], ids=["empty", "blank"])
-def test_cancelling_needs_a_comment(client, database, make, request_record, comment):
+def test_cancelling_needs_a_comment(client, store, make, request_record, comment):
     assert NEEDS_COMMENT["briefings"] == {"cancelled"}
     briefing = make.briefing(**complete(request_record, "ready"))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="cancelled", comment=comment)
 
     assert outcome.errors == ["Say why in the comment: it is kept in the record's history."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
 @pytest.mark.parametrize(("missing", "named"), [
@@ -163,17 +163,17 @@ def test_cancelling_needs_a_comment(client, database, make, request_record, comm
     (("offer_deadline",), "offer deadline"),
     (("objectives", "deliverables"), "objectives, deliverables"),
 ], ids=["everything", "budget", "deadline", "texts"])
-def test_a_briefing_is_ready_only_when_complete(client, app, database, request_record, missing, named):
+def test_a_briefing_is_ready_only_when_complete(client, app, store, request_record, missing, named):
     doc = {name: value for name, value in complete(request_record, "draft").items() if name not in missing}
     with app.test_request_context():
         # Stored through the schema like the factory does, without the factory's default budget.
         briefing = records.create("briefings", doc | {"lots": ["L1"], "language": "fr"}, "factory")
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="ready")
 
     assert outcome.errors == [f"The briefing is not complete yet: {named}. Complete the briefing"]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
     # The page offers no "Ready" button, and says why, with the link to the form that fixes it.
     page = details_page(client, "briefings", briefing)
     assert "ready" not in buttons(page)
@@ -181,20 +181,20 @@ def test_a_briefing_is_ready_only_when_complete(client, app, database, request_r
     assert f'href="/admin/briefings/edit/?id={briefing["_id"]}"' in page
 
 
-def test_a_briefing_is_not_sent_without_invitations(client, database, make, request_record):
+def test_a_briefing_is_not_sent_without_invitations(client, store, make, request_record):
     briefing = make.briefing(**complete(request_record, "ready", invitations=[]))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="sent")
 
     assert outcome.errors == ["Invite at least one provider before sending the briefing."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
-def test_a_briefing_is_not_sent_once_its_offer_deadline_has_passed(client, database, make, request_record):
+def test_a_briefing_is_not_sent_once_its_offer_deadline_has_passed(client, store, make, request_record):
     # Stored as history: a deadline that passed while the briefing waited.
     briefing = make.briefing(**complete(request_record, "ready", offer_deadline=PAST))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="sent")
 
@@ -203,11 +203,11 @@ def test_a_briefing_is_not_sent_once_its_offer_deadline_has_passed(client, datab
     assert outcome.errors == [
         f"The offer deadline is {shown}, already past: set a later one before sending. Change the offer deadline"
     ]
-    assert snapshot(database, "briefings", briefing) == before
-    assert stored(database, "requests", request_record)["status"] == "briefing"
+    assert snapshot(store, "briefings", briefing) == before
+    assert stored(store, "requests", request_record)["status"] == "briefing"
 
 
-def test_sending_dates_the_invitations_today_and_moves_the_request(client, database, make, request_record):
+def test_sending_dates_the_invitations_today_and_moves_the_request(client, store, make, request_record):
     briefing = make.briefing(**complete(request_record, "ready", invitations=[
         invitation(AGORA, sent_on=None), invitation(BABEL, sent_on=None),
     ]))
@@ -215,27 +215,27 @@ def test_sending_dates_the_invitations_today_and_moves_the_request(client, datab
     outcome = post_action(client, "briefings", "move", briefing, to="sent")
 
     assert outcome.successes == ["The status was changed."]
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert after["status"] == "sent"
     assert [(item["provider"], item["sent_on"], item["response"]) for item in after["invitations"]] == [
         (AGORA, TODAY, "pending"), (BABEL, TODAY, "pending"),
     ]
-    request = stored(database, "requests", request_record)
+    request = stored(store, "requests", request_record)
     assert request["status"] == "sent"
     assert_history_entry(request["status_history"][-1], "briefing", "sent", briefing["reference"])
-    assert_status_audited(database, "requests", request_record, "briefing", "sent")
+    assert_status_audited(store, "requests", request_record, "briefing", "sent")
 
 
-def test_offers_are_received_only_once_one_is_recorded(client, database, make, request_record):
+def test_offers_are_received_only_once_one_is_recorded(client, store, make, request_record):
     briefing = make.briefing(**complete(request_record, "sent", invitations=[
         invitation(AGORA, "pending"), invitation(BABEL, "declined"),
     ]))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "move", briefing, to="offers_received")
 
     assert outcome.errors == ["No offer has been recorded yet."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
 # Proposals to invite ----------------------------------------------------------------------
@@ -262,10 +262,10 @@ def ticked(page):
     return re.findall(r'<input type="checkbox" name="invite" value="([^"]+)"[^>]* checked', page)
 
 
-def counts_this_year(database):
+def counts_this_year(store):
     """This year's invitations sent and awards per provider, counted from the stored briefings."""
     counts = {}
-    for doc in database["briefings"].find({}):
+    for doc in store.find("briefings", {}):
         for item in doc.get("invitations", []):
             if item.get("sent_on") and item["sent_on"].year == YEAR:
                 invited, awarded = counts.get(item["provider"], (0, 0))
@@ -293,9 +293,9 @@ def earlier_briefings(make, request_record):
     ], awards=[award_entry(CIVIC, "9000", f"{last}-07-01")]))
 
 
-def test_cascade_proposes_the_first_provider_not_yet_asked(client, database, make, request_record, earlier_briefings):
+def test_cascade_proposes_the_first_provider_not_yet_asked(client, store, make, request_record, earlier_briefings):
     briefing = make.briefing(**complete(request_record, "draft", invitations=[]))
-    counts = counts_this_year(database)
+    counts = counts_this_year(store)
     assert counts == {AGORA: (1, 0), BABEL: (1, 1)}  # the data make the columns differ
 
     page = details_page(client, "briefings", briefing)
@@ -313,7 +313,7 @@ def test_cascade_proposes_the_first_provider_not_yet_asked(client, database, mak
     outcome = post_action(client, "briefings", "invite", briefing, invite=ticked(page))
 
     assert outcome.successes == ["The providers were invited."]
-    assert stored(database, "briefings", briefing)["invitations"] == [{"provider": AGORA, "lot": "L1", "response": "pending"}]
+    assert stored(store, "briefings", briefing)["invitations"] == [{"provider": AGORA, "lot": "L1", "response": "pending"}]
     # While Agora has not answered, nobody else is proposed.
     assert [line[0] for line in proposal_lines(outcome.page)] == ["", "unticked", "unticked"]
     assert proposal_lines(outcome.page)[0][5] == "Awaiting response"
@@ -329,19 +329,19 @@ def test_cascade_proposes_the_first_provider_not_yet_asked(client, database, mak
     assert ticked(outcome.page) == []
     # Invited once the briefing is out: the invitation is sent today, and counted.
     post_action(client, "briefings", "invite", briefing, invite=f"{BABEL}|L1")
-    assert stored(database, "briefings", briefing)["invitations"][1] == {
+    assert stored(store, "briefings", briefing)["invitations"][1] == {
         "provider": BABEL, "lot": "L1", "response": "pending", "sent_on": TODAY,
     }
     assert proposal_lines(details_page(client, "briefings", briefing))[1][3] == str(counts[BABEL][0] + 1)
 
 
-def test_mini_competition_proposes_every_active_provider_of_the_lot(client, database, make, request_record,
+def test_mini_competition_proposes_every_active_provider_of_the_lot(client, store, make, request_record,
                                                                    earlier_briefings):
     briefing = make.briefing(**mini_competition(request_record, "draft", invitations=[]))
 
     page = details_page(client, "briefings", briefing)
 
-    counts = counts_this_year(database)
+    counts = counts_this_year(store)
     assert proposal_lines(page) == [
         ("ticked", "2", "Agora Participation scrl", *map(str, counts.get(AGORA, (0, 0))), ""),
         ("ticked", "3", "Babel Dialogue asbl", *map(str, counts.get(BABEL, (0, 0))), ""),
@@ -351,18 +351,18 @@ def test_mini_competition_proposes_every_active_provider_of_the_lot(client, data
 
     post_action(client, "briefings", "invite", briefing, invite=ticked(page))
 
-    assert [item["provider"] for item in stored(database, "briefings", briefing)["invitations"]] == [AGORA, BABEL, CIVIC]
+    assert [item["provider"] for item in stored(store, "briefings", briefing)["invitations"]] == [AGORA, BABEL, CIVIC]
 
 
 @pytest.mark.parametrize("provider", [DORMANT, GONE])
-def test_a_suspended_or_departed_provider_cannot_be_invited(client, database, make, request_record, provider):
+def test_a_suspended_or_departed_provider_cannot_be_invited(client, store, make, request_record, provider):
     briefing = make.briefing(**mini_competition(request_record, "draft", invitations=[]))
-    before = snapshot(database, "briefings", briefing)
+    before = snapshot(store, "briefings", briefing)
 
     outcome = post_action(client, "briefings", "invite", briefing, invite=f"{provider}|L1")
 
     assert outcome.errors == ["Only an active provider can be invited."]
-    assert snapshot(database, "briefings", briefing) == before
+    assert snapshot(store, "briefings", briefing) == before
 
 
 # Responses --------------------------------------------------------------------------------
@@ -375,32 +375,32 @@ def sent_briefing(make, request_record):
     ]))
 
 
-def test_an_offer_is_stored_with_its_amount_and_scores(client, database, sent_briefing):
+def test_an_offer_is_stored_with_its_amount_and_scores(client, store, sent_briefing):
     outcome = post_action(client, "briefings", "respond", sent_briefing, index="0", response="offer",
                           offer_amount="18 500,50", **{"score-0": "77", "score-1": "91"})
 
     assert outcome.successes == ["The response was recorded."]
-    line = stored(database, "briefings", sent_briefing)["invitations"][0]
+    line = stored(store, "briefings", sent_briefing)["invitations"][0]
     assert line["response"] == "offer"
     assert line["offer_amount"] == 1850050
     assert line["criterion_scores"] == [{"criterion": "Prix", "score": 77}, {"criterion": "Méthodologie", "score": 91}]
     # 40 % of 77 and 60 % of 91: 30.8 + 54.6 = 85.4.
     assert line["score"] == 85
-    entry = audit_entries(database, "briefings", sent_briefing)[-1]
+    entry = audit_entries(store, "briefings", sent_briefing)[-1]
     assert (entry["action"], entry["actor"]) == ("update", STAFF)
 
 
-def test_a_refusal_is_stored_without_an_amount(client, database, sent_briefing):
+def test_a_refusal_is_stored_without_an_amount(client, store, sent_briefing):
     outcome = post_action(client, "briefings", "respond", sent_briefing, index="1", response="declined", offer_amount="")
 
     assert outcome.successes == ["The response was recorded."]
-    line = stored(database, "briefings", sent_briefing)["invitations"][1]
+    line = stored(store, "briefings", sent_briefing)["invitations"][1]
     assert line["response"] == "declined"
     assert "offer_amount" not in line and "score" not in line and "criterion_scores" not in line
 
 
-def test_an_offer_without_its_amount_is_refused(client, database, sent_briefing):
-    before = snapshot(database, "briefings", sent_briefing)
+def test_an_offer_without_its_amount_is_refused(client, store, sent_briefing):
+    before = snapshot(store, "briefings", sent_briefing)
 
     outcome = post_action(client, "briefings", "respond", sent_briefing, index="0", response="offer", offer_amount="",
                           **{"score-0": "77", "score-1": "91"})
@@ -410,7 +410,7 @@ def test_an_offer_without_its_amount_is_refused(client, database, sent_briefing)
     ]
     # The message sits next to the amount of Agora's row.
     assert '<div class="invalid-feedback" id="amount-0-error">An offer needs its amount.</div>' in outcome.page
-    assert snapshot(database, "briefings", sent_briefing) == before
+    assert snapshot(store, "briefings", sent_briefing) == before
 
 
 # Award ------------------------------------------------------------------------------------
@@ -429,58 +429,58 @@ def sent_request(make, framework):
     return make.request(status="sent")
 
 
-def refuse_award(client, database, briefing, request, message, **fields):
+def refuse_award(client, store, briefing, request, message, **fields):
     """Award with these fields; the refusal names `message` and nothing changes."""
-    before = snapshot(database, "briefings", briefing), snapshot(database, "requests", request)
+    before = snapshot(store, "briefings", briefing), snapshot(store, "requests", request)
 
     outcome = post_action(client, "briefings", "award", briefing, **({"lot": "L1"} | fields))
 
     assert outcome.errors == [message]
-    assert (snapshot(database, "briefings", briefing), snapshot(database, "requests", request)) == before
+    assert (snapshot(store, "briefings", briefing), snapshot(store, "requests", request)) == before
 
 
 @pytest.mark.parametrize("route", ["mini_competition", "cascade"])
-def test_nothing_is_awarded_before_the_offer_deadline(client, database, make, sent_request, route):
+def test_nothing_is_awarded_before_the_offer_deadline(client, store, make, sent_request, route):
     briefing = offers_received(make, sent_request, route, offer_deadline=FUTURE)
 
     deadline = dt.datetime.strptime(FUTURE, "%Y-%m-%dT%H:%M")
     shown = f"{deadline:%b} {deadline.day}, {deadline.year} 12:00 PM"
-    refuse_award(client, database, briefing, sent_request, f"The offer deadline is {shown}; awards open after it.",
+    refuse_award(client, store, briefing, sent_request, f"The offer deadline is {shown}; awards open after it.",
                  provider=AGORA, amount="15000")
 
 
-def test_a_provider_not_invited_is_not_awarded(client, database, make, sent_request):
+def test_a_provider_not_invited_is_not_awarded(client, store, make, sent_request):
     briefing = offers_received(make, sent_request)
 
-    refuse_award(client, database, briefing, sent_request, "Lotus Média sc was not invited for the lot L1 — Mission globale de A à Z.",
+    refuse_award(client, store, briefing, sent_request, "Lotus Média sc was not invited for the lot L1 — Mission globale de A à Z.",
                  provider=LOTUS, amount="15000")
 
 
 @pytest.mark.parametrize("provider", [BABEL, CIVIC], ids=["declined", "silent"])
-def test_a_provider_without_an_offer_is_not_awarded(client, database, make, sent_request, provider):
+def test_a_provider_without_an_offer_is_not_awarded(client, store, make, sent_request, provider):
     briefing = offers_received(make, sent_request)
 
     name = {BABEL: "Babel Dialogue asbl", CIVIC: "Civic Lab srl"}[provider]
-    refuse_award(client, database, briefing, sent_request, f"{name} made no offer on the lot L1 — Mission globale de A à Z.",
+    refuse_award(client, store, briefing, sent_request, f"{name} made no offer on the lot L1 — Mission globale de A à Z.",
                  provider=provider, amount="15000")
 
 
-def test_a_provider_no_longer_party_to_the_lot_is_not_awarded(client, database, make, app, sent_request):
+def test_a_provider_no_longer_party_to_the_lot_is_not_awarded(client, store, make, app, sent_request):
     briefing = offers_received(make, sent_request)
     # After its offer, Agora's framework contract is narrowed to lot L2.
-    agora = database["providers"].find_one({"enterprise_number": AGORA})
+    agora = store.find_one("providers", {"enterprise_number": AGORA})
     with app.test_request_context():
         records.update("providers", agora, records.editable_data("providers", agora) | {"lots": [{"lot": "L2", "rank": 2}]},
                        "factory", agora["version"])
 
-    refuse_award(client, database, briefing, sent_request, "Agora Participation scrl is no longer party to the lot L1 — Mission globale de A à Z.",
+    refuse_award(client, store, briefing, sent_request, "Agora Participation scrl is no longer party to the lot L1 — Mission globale de A à Z.",
                  provider=AGORA, amount="15000")
 
 
-def test_an_award_above_the_budget_needs_a_reason(client, database, make, sent_request):
+def test_an_award_above_the_budget_needs_a_reason(client, store, make, sent_request):
     briefing = offers_received(make, sent_request)
 
-    refuse_award(client, database, briefing, sent_request,
+    refuse_award(client, store, briefing, sent_request,
                  "The awarded amounts exceed the maximum budget: give the reason for the exception.",
                  provider=AGORA, amount="25000")
 
@@ -488,20 +488,20 @@ def test_an_award_above_the_budget_needs_a_reason(client, database, make, sent_r
                           reason="Seule offre reçue, budget complété par la commune")
 
     assert outcome.successes == ["The lot was awarded."]
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     assert (after["status"], after["awards"][0]["amount"]) == ("awarded", 2500000)
     assert after["awards"][0]["reason"] == "Seule offre reçue, budget complété par la commune"
     assert_history_entry(after["status_history"][-1], "offers_received", "awarded",
                          "Seule offre reçue, budget complété par la commune")
 
 
-def test_cascade_awards_the_next_provider_only_after_the_better_ranked_one_declined(client, database, make,
+def test_cascade_awards_the_next_provider_only_after_the_better_ranked_one_declined(client, store, make,
                                                                                    sent_request):
     briefing = offers_received(make, sent_request, "cascade", invitations=[
         invitation(AGORA, "pending"), invitation(BABEL, "offer", "14000"),
     ])
 
-    refuse_award(client, database, briefing, sent_request,
+    refuse_award(client, store, briefing, sent_request,
                  "In the cascade, Agora Participation scrl comes first: it must decline before the next provider is chosen.",
                  provider=BABEL, amount="14000")
 
@@ -509,27 +509,27 @@ def test_cascade_awards_the_next_provider_only_after_the_better_ranked_one_decli
     outcome = post_action(client, "briefings", "award", briefing, lot="L1", provider=BABEL, amount="14000")
 
     assert outcome.successes == ["The lot was awarded."]
-    assert stored(database, "briefings", briefing)["awards"][0]["provider"] == BABEL
+    assert stored(store, "briefings", briefing)["awards"][0]["provider"] == BABEL
 
 
-def test_an_award_names_the_provider_amount_and_day_and_moves_the_request(client, database, make, sent_request):
+def test_an_award_names_the_provider_amount_and_day_and_moves_the_request(client, store, make, sent_request):
     briefing = offers_received(make, sent_request)
 
     outcome = post_action(client, "briefings", "award", briefing, lot="L1", provider=AGORA, amount="15 000", reason="")
 
     assert outcome.successes == ["The lot was awarded."] and outcome.errors == []
-    after = stored(database, "briefings", briefing)
+    after = stored(store, "briefings", briefing)
     [award] = after["awards"]
     assert (after["status"], award["provider"], award["amount"], award["awarded_on"], award["outcome"]) == (
         "awarded", AGORA, 1500000, TODAY, "awarded",
     )
     assert "reason" not in award
     assert_history_entry(after["status_history"][-1], "offers_received", "awarded", "")
-    assert_status_audited(database, "briefings", briefing, "offers_received", "awarded")
-    request = stored(database, "requests", sent_request)
+    assert_status_audited(store, "briefings", briefing, "offers_received", "awarded")
+    request = stored(store, "requests", sent_request)
     assert request["status"] == "awarded"
     assert_history_entry(request["status_history"][-1], "sent", "awarded", briefing["reference"])
-    assert_status_audited(database, "requests", sent_request, "sent", "awarded")
+    assert_status_audited(store, "requests", sent_request, "sent", "awarded")
     assert "Awarded" in text(outcome.page)
 
 
@@ -549,24 +549,24 @@ def _two_pending(make, request):
 
 
 @pytest.mark.parametrize("action", list(BRIEFING_ACTIONS))
-def test_an_action_from_a_stale_page_changes_nothing(client, client_as, database, make, sent_request, action):
+def test_an_action_from_a_stale_page_changes_nothing(client, client_as, store, make, sent_request, action):
     briefing = _two_pending(make, sent_request)
     old_version = VERSION.search(details_page(client, "briefings", briefing)).group(1)
     # Meanwhile a colleague records Babel's refusal: the version moves on.
     colleague = client_as("staff", "colleague@perspective.example")
     post_action(colleague, "briefings", "respond", briefing, index="1", response="declined")
-    before = snapshot(database, "briefings", briefing), snapshot(database, "requests", sent_request)
+    before = snapshot(store, "briefings", briefing), snapshot(store, "requests", sent_request)
 
     outcome = post_action(client, "briefings", action, briefing, version=old_version, **BRIEFING_ACTIONS[action])
 
     assert outcome.errors == [STALE]
-    assert (snapshot(database, "briefings", briefing), snapshot(database, "requests", sent_request)) == before
+    assert (snapshot(store, "briefings", briefing), snapshot(store, "requests", sent_request)) == before
 
 
 @pytest.mark.parametrize("action", list(BRIEFING_ACTIONS))
-def test_a_manager_cannot_act_on_a_briefing(client_as, database, make, sent_request, action):
+def test_a_manager_cannot_act_on_a_briefing(client_as, store, make, sent_request, action):
     briefing = _two_pending(make, sent_request)
-    before = snapshot(database, "briefings", briefing), snapshot(database, "requests", sent_request)
+    before = snapshot(store, "briefings", briefing), snapshot(store, "requests", sent_request)
     manager = client_as("manager")
     page = details_page(manager, "briefings", briefing)
     assert buttons(page) == [] and "/award/" not in page and 'id="proposals-title"' not in page
@@ -574,7 +574,7 @@ def test_a_manager_cannot_act_on_a_briefing(client_as, database, make, sent_requ
     outcome = post_action(manager, "briefings", action, briefing, **BRIEFING_ACTIONS[action])
 
     assert outcome.status_code == 403
-    assert (snapshot(database, "briefings", briefing), snapshot(database, "requests", sent_request)) == before
+    assert (snapshot(store, "briefings", briefing), snapshot(store, "requests", sent_request)) == before
 
 
 # The printed briefing ---------------------------------------------------------------------

@@ -101,19 +101,19 @@ def status_history_rows(page):
     ]
 
 
-def stored(database, collection, doc):
+def stored(store, collection, doc):
     """The record as it is stored now."""
-    return database[collection].find_one({"_id": doc["_id"]})
+    return store.find_one(collection, {"_id": doc["_id"]})
 
 
-def audit_entries(database, collection, doc):
+def audit_entries(store, collection, doc):
     """The audit entries about a record, oldest first."""
-    return list(database["audit"].find({"collection": collection, "record": doc["_id"]}).sort("at", 1))
+    return store.find("audit", {"collection": collection, "record": doc["_id"]}, sort=[("at", 1)])
 
 
-def snapshot(database, collection, doc):
+def snapshot(store, collection, doc):
     """Everything a refused action must leave as it was: the record and its audit trail."""
-    return stored(database, collection, doc), len(audit_entries(database, collection, doc))
+    return stored(store, collection, doc), len(audit_entries(store, collection, doc))
 
 
 def assert_history_entry(entry, frm, to, comment, by=STAFF):
@@ -122,9 +122,9 @@ def assert_history_entry(entry, frm, to, comment, by=STAFF):
     assert abs(entry["at"] - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(minutes=2)
 
 
-def assert_status_audited(database, collection, doc, frm, to, by=STAFF):
+def assert_status_audited(store, collection, doc, frm, to, by=STAFF):
     """The last audit entry about the record is the status change, by that person."""
-    entry = audit_entries(database, collection, doc)[-1]
+    entry = audit_entries(store, collection, doc)[-1]
     assert (entry["action"], entry["actor"]) == ("status_change", by)
     assert {"field": "status", "before": frm, "after": to} in entry["changes"]
 
@@ -158,26 +158,26 @@ def plain_moves(current):
 
 
 @pytest.mark.parametrize(("current", "target"), REQUEST_PAIRS, ids=[f"{a}-to-{b}" for a, b in REQUEST_PAIRS])
-def test_request_move(client, database, make, lot, current, target):
+def test_request_move(client, store, make, lot, current, target):
     request = make.request(status=current)
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "move", request, to=target, comment="Vu avec la commune")
 
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     if target in plain_moves(current):
         assert outcome.successes == ["The status was changed."] and outcome.errors == []
         assert after["status"] == target
         assert after["version"] == 2
         [entry] = after["status_history"]
         assert_history_entry(entry, current, target, "Vu avec la commune")
-        assert_status_audited(database, "requests", request, current, target)
+        assert_status_audited(store, "requests", request, current, target)
         row = status_history_rows(outcome.page)[0]
         assert row[1:] == (STAFF, REQUEST_LABELS[current], REQUEST_LABELS[target], "Vu avec la commune")
     else:
         assert outcome.errors == [refusal(REQUEST_LABELS, current, target)]
         assert outcome.successes == []
-        assert snapshot(database, "requests", request) == before
+        assert snapshot(store, "requests", request) == before
 
 
 @pytest.mark.parametrize("current", list(REQUEST_FLOW))
@@ -188,31 +188,31 @@ def test_the_details_page_offers_exactly_the_plain_moves(client, make, lot, curr
 
 
 @pytest.mark.parametrize("target", sorted(ACTION_ONLY["requests"]))
-def test_action_only_statuses_are_never_reached_by_a_plain_move(client, database, make, lot, target):
+def test_action_only_statuses_are_never_reached_by_a_plain_move(client, store, make, lot, target):
     # From the status just before it in the table, where the move itself exists.
     current = next(status for status, following in REQUEST_FLOW.items() if target in following)
     request = make.request(**eligible(status=current))
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "move", request, to=target, comment="Raccourci")
 
     assert outcome.errors == [refusal(REQUEST_LABELS, current, target)]
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
 @pytest.mark.parametrize("target", sorted(NEEDS_COMMENT["requests"] - ACTION_ONLY["requests"]))
 @pytest.mark.parametrize("comment", ["", "   "], ids=["empty", "blank"])
-def test_side_exits_need_a_comment(client, database, make, lot, target, comment):
+def test_side_exits_need_a_comment(client, store, make, lot, target, comment):
     request = make.request(status="received")
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "move", request, to=target, comment=comment)
 
     assert outcome.errors == [NEEDS_A_COMMENT]
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
-def test_not_eligible_is_offered_once_by_the_eligibility_control_not_as_a_status_button(client, database, make, lot):
+def test_not_eligible_is_offered_once_by_the_eligibility_control_not_as_a_status_button(client, store, make, lot):
     request = make.request(status="received")
     page = details_page(client, "requests", request)
     assert "ineligible" not in buttons(page)
@@ -220,13 +220,13 @@ def test_not_eligible_is_offered_once_by_the_eligibility_control_not_as_a_status
 
     post_action(client, "requests", "eligibility", request, decision="ineligible", reason="Organisation hors Région")
 
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == "ineligible"
     assert after["eligibility"] == {"decision": "ineligible", "reason": "Organisation hors Région"}
 
 
 @pytest.mark.parametrize("held", ["received", "under_review", "briefing", "sent", "awarded", "in_progress"])
-def test_back_from_on_hold_returns_to_the_status_held_before(client, database, make, lot, held):
+def test_back_from_on_hold_returns_to_the_status_held_before(client, store, make, lot, held):
     request = make.request(**eligible(status=held))
     post_action(client, "requests", "move", request, to="on_hold", comment="Budget gelé")
     page = details_page(client, "requests", request)
@@ -236,7 +236,7 @@ def test_back_from_on_hold_returns_to_the_status_held_before(client, database, m
     outcome = post_action(client, "requests", "move", request, to=held, comment="Budget débloqué")
 
     assert outcome.successes == ["The status was changed."]
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == held
     assert_history_entry(after["status_history"][-1], "on_hold", held, "Budget débloqué")
     assert [row[2:] for row in status_history_rows(outcome.page)] == [
@@ -245,77 +245,77 @@ def test_back_from_on_hold_returns_to_the_status_held_before(client, database, m
     ]
 
 
-def test_from_on_hold_no_other_status_than_the_one_held_before(client, database, make, lot):
+def test_from_on_hold_no_other_status_than_the_one_held_before(client, store, make, lot):
     request = make.request(status="under_review")
     post_action(client, "requests", "move", request, to="on_hold", comment="Budget gelé")
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "move", request, to="received", comment="Retour")
 
     assert outcome.errors == [refusal(REQUEST_LABELS, "on_hold", "received")]
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
 # Eligibility ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("status", ["received", "under_review"])
-def test_eligible_decision_is_stored_with_its_reason(client, database, make, lot, status):
+def test_eligible_decision_is_stored_with_its_reason(client, store, make, lot, status):
     request = make.request(status=status)
 
     outcome = post_action(client, "requests", "eligibility", request, decision="eligible",
                           reason="Administration communale bruxelloise")
 
     assert outcome.successes == ["The eligibility decision was recorded."]
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["eligibility"] == {"decision": "eligible", "reason": "Administration communale bruxelloise"}
     # The one eligibility control moves the status too: a received request goes under review.
     assert after["status"] == "under_review"
-    entry = audit_entries(database, "requests", request)[-1]
+    entry = audit_entries(store, "requests", request)[-1]
     assert (entry["action"], entry["actor"]) == ("update" if status == "under_review" else "status_change", STAFF)
     assert {"field": "eligibility.decision", "before": None, "after": "eligible"} in entry["changes"]
 
 
-def test_ineligible_decision_closes_the_request_with_its_reason(client, database, make, lot):
+def test_ineligible_decision_closes_the_request_with_its_reason(client, store, make, lot):
     request = make.request(status="under_review")
 
     outcome = post_action(client, "requests", "eligibility", request, decision="ineligible",
                           reason="Entreprise privée sans mission d'intérêt régional")
 
     assert outcome.successes == ["The eligibility decision was recorded."]
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == "ineligible"
     assert after["eligibility"] == {"decision": "ineligible", "reason": "Entreprise privée sans mission d'intérêt régional"}
     assert_history_entry(after["status_history"][-1], "under_review", "ineligible",
                          "Entreprise privée sans mission d'intérêt régional")
-    assert_status_audited(database, "requests", request, "under_review", "ineligible")
+    assert_status_audited(store, "requests", request, "under_review", "ineligible")
 
 
-def test_ineligible_decision_without_a_reason_is_refused(client, database, make, lot):
+def test_ineligible_decision_without_a_reason_is_refused(client, store, make, lot):
     request = make.request(status="under_review")
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "eligibility", request, decision="ineligible", reason="  ")
 
     assert len(outcome.errors) == 1
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
 @pytest.mark.parametrize("status", ["briefing", "sent", "closed"])
-def test_eligibility_is_not_decided_once_the_review_is_over(client, database, make, lot, status):
+def test_eligibility_is_not_decided_once_the_review_is_over(client, store, make, lot, status):
     request = make.request(**eligible(status=status))
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "eligibility", request, decision="ineligible", reason="Trop tard")
 
     label = {"briefing": "Briefing in preparation", "sent": "Sent to providers", "closed": "Closed"}[status]
     assert outcome.errors == [f"Eligibility is decided while the request is received or under review; it is “{label}”."]
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
 # The briefing written from a request -------------------------------------------------------
 
 @pytest.mark.parametrize(("requester", "briefing"), [("en", "fr"), ("fr", "fr"), ("nl", "nl")])
-def test_a_briefing_is_prefilled_from_the_request(client, database, make, lot, requester, briefing):
+def test_a_briefing_is_prefilled_from_the_request(client, store, make, lot, requester, briefing):
     make.lot(code="L4", name_fr="Communication", name_nl="Communicatie")
     request = make.request(**eligible(
         lots=["L1", "L4"], contact={"language": requester}, estimated_budget="25000,50",
@@ -324,7 +324,7 @@ def test_a_briefing_is_prefilled_from_the_request(client, database, make, lot, r
 
     outcome = post_action(client, "requests", "briefing", request)
 
-    created = database["briefings"].find_one({})
+    created = store.find_one("briefings", {})
     assert outcome.location.endswith(f"/admin/briefings/edit/?id={created['_id']}")
     assert outcome.successes == ["A draft briefing was created from the request."]
     assert created["reference"] in unescape(outcome.page)
@@ -334,10 +334,10 @@ def test_a_briefing_is_prefilled_from_the_request(client, database, make, lot, r
     assert created["budget_max"] == 2500050
     assert created["context"] == "Réaménagement de l'École du Parc\n\nAssocier les riverains et les élèves."
     assert created["status"] == "draft"
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == "briefing"
     assert_history_entry(after["status_history"][-1], "under_review", "briefing", created["reference"])
-    assert_status_audited(database, "requests", request, "under_review", "briefing")
+    assert_status_audited(store, "requests", request, "under_review", "briefing")
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -352,15 +352,15 @@ def test_a_briefing_is_prefilled_from_the_request(client, database, make, lot, r
     ({"status": "under_review", "lots": [], "eligibility": {"decision": "eligible", "reason": "Commune"}},
      "The request names no lot yet: add the lots to the request first. Add the lots"),
 ], ids=["received", "not-decided", "pending", "on-hold", "no-lots"])
-def test_only_an_eligible_request_under_review_gets_a_briefing(client, database, make, lot, overrides, message):
+def test_only_an_eligible_request_under_review_gets_a_briefing(client, store, make, lot, overrides, message):
     request = make.request(**overrides)
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", "briefing", request)
 
     assert outcome.errors == [message]
-    assert database["briefings"].count_documents({}) == 0
-    assert snapshot(database, "requests", request) == before
+    assert store.count("briefings", {}) == 0
+    assert snapshot(store, "requests", request) == before
 
 
 # Stale pages and roles --------------------------------------------------------------------
@@ -373,33 +373,33 @@ REQUEST_ACTIONS = {
 
 
 @pytest.mark.parametrize("action", list(REQUEST_ACTIONS))
-def test_an_action_from_a_stale_page_changes_nothing(client, client_as, database, make, lot, action):
+def test_an_action_from_a_stale_page_changes_nothing(client, client_as, store, make, lot, action):
     request = make.request(**eligible())
     old_version = VERSION.search(details_page(client, "requests", request)).group(1)
     # Meanwhile a colleague records a decision: the version moves on.
     colleague = client_as("staff", "colleague@perspective.example")
     post_action(colleague, "requests", "eligibility", request, decision="eligible", reason="Vérifié")
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     outcome = post_action(client, "requests", action, request, version=old_version, **REQUEST_ACTIONS[action])
 
     assert outcome.errors == [STALE]
-    assert snapshot(database, "requests", request) == before
-    assert database["briefings"].count_documents({}) == 0
+    assert snapshot(store, "requests", request) == before
+    assert store.count("briefings", {}) == 0
 
 
 @pytest.mark.parametrize("action", list(REQUEST_ACTIONS))
-def test_a_manager_cannot_act_on_a_request(client_as, database, make, lot, action):
+def test_a_manager_cannot_act_on_a_request(client_as, store, make, lot, action):
     request = make.request(**eligible())
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
     manager = client_as("manager")
     assert buttons(details_page(manager, "requests", request)) == []
 
     outcome = post_action(manager, "requests", action, request, **REQUEST_ACTIONS[action])
 
     assert outcome.status_code == 403
-    assert snapshot(database, "requests", request) == before
-    assert database["briefings"].count_documents({}) == 0
+    assert snapshot(store, "requests", request) == before
+    assert store.count("briefings", {}) == 0
 
 
 # A request from received to closed, entirely through the buttons --------------------------------
@@ -409,7 +409,7 @@ def _checked_invitations(page):
     return re.findall(r'<input type="checkbox" name="invite" value="([^"]+)"[^>]* checked', page)
 
 
-def test_a_request_goes_from_received_to_closed_through_the_buttons(client, database, make, lot):
+def test_a_request_goes_from_received_to_closed_through_the_buttons(client, store, make, lot):
     agora = make.provider()
     babel = make.provider(name="Babel Dialogue asbl", enterprise_number="0417.497.106",
                           lots=[{"lot": "L1", "rank": 2}])
@@ -424,7 +424,7 @@ def test_a_request_goes_from_received_to_closed_through_the_buttons(client, data
     act("requests", request, "eligibility", "The eligibility decision was recorded.",
         decision="eligible", reason="Administration communale")
     outcome = act("requests", request, "briefing", "A draft briefing was created from the request.")
-    briefing = database["briefings"].find_one({})
+    briefing = store.find_one("briefings", {})
     assert briefing["language"] == "nl"
 
     # The staff member completes the draft in its edit form.
@@ -440,14 +440,14 @@ def test_a_request_goes_from_received_to_closed_through_the_buttons(client, data
     }
     edited = client.post(outcome.location, data=dict(edit, csrf_token=csrf_token(outcome.page)))
     assert edited.status_code == 302
-    assert stored(database, "briefings", briefing)["objectives"] == "De bewoners betrekken."
+    assert stored(store, "briefings", briefing)["objectives"] == "De bewoners betrekken."
 
     ticked = _checked_invitations(details_page(client, "briefings", briefing))
     assert ticked == [f"{agora['enterprise_number']}|L1", f"{babel['enterprise_number']}|L1"]
     act("briefings", briefing, "invite", "The providers were invited.", invite=ticked)
     act("briefings", briefing, "move", to="ready")
     act("briefings", briefing, "move", to="sent")
-    assert stored(database, "requests", request)["status"] == "sent"
+    assert stored(store, "requests", request)["status"] == "sent"
 
     act("briefings", briefing, "respond", "The response was recorded.",
         index="0", response="offer", offer_amount="28 000", **{"score-0": "70", "score-1": "90"})
@@ -455,19 +455,17 @@ def test_a_request_goes_from_received_to_closed_through_the_buttons(client, data
     act("briefings", briefing, "move", to="offers_received")
 
     # Two weeks pass: the offer deadline is behind us when the award is made.
-    database["briefings"].update_one(
-        {"_id": briefing["_id"]}, {"$set": {"offer_deadline": dt.datetime.now() - dt.timedelta(days=1)}}
-    )
+    store.update("briefings", briefing["_id"], {"offer_deadline": dt.datetime.now() - dt.timedelta(days=1)})
     act("briefings", briefing, "award", "The lot was awarded.", lot="L1", provider=agora["enterprise_number"], amount="28 000")
 
-    awarded = stored(database, "briefings", briefing)
+    awarded = stored(store, "briefings", briefing)
     assert (awarded["status"], awarded["awards"][0]["provider"], awarded["awards"][0]["amount"]) == ("awarded", "0123456749", 2800000)
-    assert stored(database, "requests", request)["status"] == "awarded"
+    assert stored(store, "requests", request)["status"] == "awarded"
 
     act("requests", request, "move", to="in_progress")
     outcome = act("requests", request, "move", to="closed")
 
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert after["status"] == "closed"
     assert [(entry["from"], entry["to"]) for entry in after["status_history"]] == [
         ("received", "under_review"), ("under_review", "briefing"), ("briefing", "sent"),

@@ -157,12 +157,12 @@ def test_export_of_another_kind_is_not_found(client):
     assert client.get("/admin/requests/export/json/").status_code == 404
 
 
-def test_managers_export_workbooks_and_it_is_audited(client_as, listed, database):
+def test_managers_export_workbooks_and_it_is_audited(client_as, listed, store):
     manager = client_as("manager")
 
     workbook(manager.get("/admin/lots/export/xlsx/"))
 
-    entry = database["audit"].find_one({"action": "export", "actor": "manager@perspective.example"})
+    entry = store.find_one("audit", {"action": "export", "actor": "manager@perspective.example"})
     assert entry["collection"] == "lots" and entry["details"]["format"] == "xlsx"
 
 
