@@ -10,7 +10,8 @@ transaction (all of them or, if anything fails, none; the store keeps its indexe
 Files on record travel with it: on MongoDB and mongomock their
 contents are GridFS collections like any other; on the embedded store they live in a
 folder, and the backup carries them as `"files": {sha256: base64}` (checked against their
-digest on restore). On MongoDB, `mongodump` / `mongorestore` do the same job for
+digest on restore). A backup moves files across engines too: restored on the embedded
+store, GridFS's contents go to its folder; restored on MongoDB, the folder's go to GridFS. On MongoDB, `mongodump` / `mongorestore` do the same job for
 large databases (see the README).
 """
 import base64
@@ -25,6 +26,8 @@ from bson import json_util
 from backoffice import audit, records
 from backoffice.clock import now
 from backoffice.store import Conflict, DuplicateKey
+from backoffice.store.blobs import GridFSBlobs
+from backoffice.store.mongo import MongoStore
 from schemas.registry import ALL_SCHEMAS as SCHEMAS
 
 FORMAT = "backoffice-backup"
@@ -132,6 +135,12 @@ def restore(store, path, blobs=None, actor="cli"):
     if unknown:
         raise NotABackup(f"{path} holds collections this app does not have: {', '.join(unknown)}.")
     problems = _check_ids(collections) + _check(store, collections)
+    if blobs is not None:
+        # A MongoDB backup restored on the embedded store: GridFS's contents go to the folder.
+        from_gridfs, damaged = _gridfs_contents(collections)
+        problems += damaged
+        contents = from_gridfs | contents
+        collections = {name: docs for name, docs in collections.items() if name not in GRIDFS}
     if problems:
         shown = "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         raise NotABackup(f"{path} cannot be restored: {shown}.")
@@ -154,7 +163,32 @@ def restore(store, path, blobs=None, actor="cli"):
             blobs.put(digest, data)
         for digest in set(blobs.digests()) - set(contents):
             blobs.delete(digest)
+    elif contents and isinstance(store, MongoStore):
+        # An embedded store's backup restored on MongoDB: the folder's contents go to GridFS.
+        gridfs = GridFSBlobs(store)
+        for digest, data in contents.items():
+            gridfs.put(digest, data)
     return counts
+
+
+# GridFS's collections on MongoDB (bucket `blobs`): a file's `_id` is its SHA-256.
+GRIDFS = ("blobs.files", "blobs.chunks")
+
+
+def _gridfs_contents(collections):
+    """The file contents a MongoDB backup holds in GridFS's collections: ({sha256: bytes}, problems)."""
+    chunks = {}
+    for chunk in collections.get("blobs.chunks", []):
+        chunks.setdefault(chunk.get("files_id"), []).append(chunk)
+    found, problems = {}, []
+    for entry in collections.get("blobs.files", []):
+        parts = sorted(chunks.get(entry["_id"], []), key=lambda chunk: chunk.get("n", 0))
+        data = b"".join(bytes(chunk.get("data", b"")) for chunk in parts)
+        if hashlib.sha256(data).hexdigest() != entry["_id"]:
+            problems.append(f"blobs.files: the file {entry['_id']} does not match its digest")
+            continue
+        found[entry["_id"]] = data
+    return found, problems
 
 
 def known_collections(store):

@@ -7,7 +7,8 @@ from html import unescape
 import openpyxl
 import pytest
 
-from backoffice import create_app, db as database_module, files
+from backoffice import create_app, files
+from backoffice.store import app as store_app
 from backoffice.store.app import get_store
 from conftest import TEST_SECRET_KEY, csrf_token
 
@@ -155,15 +156,40 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
     path = tmp_path / "backup.json"
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
 
-    other = create_app({"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "other"),
-                        "SECRET_KEY": TEST_SECRET_KEY})
+    assert restored_files(engine, path, tmp_path / "other") == originals
+    assert originals["offre.pdf"] == PDF
+
+
+def engine_config(engine):
+    """The configuration of an app on `engine` (the store engines, and the legacy names they replace)."""
+    legacy = {"sqlite": "tinymongo"}.get(engine, engine)
+    return {"DATABASE_ENGINE": legacy, "STORE_ENGINE": {"tinymongo": "sqlite"}.get(engine, engine)}
+
+
+def restored_files(engine, path, folder):
+    """The files an app on `engine`, restoring the backup at `path` into an empty store, gives back: {name: bytes}."""
+    other = create_app({"TESTING": True, "BACKOFFICE_DATA_DIR": str(folder), "SECRET_KEY": TEST_SECRET_KEY}
+                       | engine_config(engine))
     try:
         result = other.test_cli_runner().invoke(args=["restore", str(path)])
         assert result.exit_code == 0, result.output
-        restored = database_module.get_db(other)
+        restored = get_store(other)
         with other.app_context():
-            back = {entry["filename"]: files.content(get_store(other), entry) for entry in restored[files.COLLECTION].find()}
+            return {entry["filename"]: files.content(restored, entry) for entry in restored.find(files.COLLECTION, {})}
     finally:
-        database_module.close(other)
-    assert back == originals
-    assert back["offre.pdf"] == PDF
+        store_app.close(other)
+
+
+# The other engine of each: MongoDB keeps contents in GridFS, the embedded store in a folder.
+OTHER_ENGINE = {"mongomock": "sqlite", "mongodb": "sqlite", "sqlite": "mongomock", "tinymongo": "mongomock"}
+
+
+def test_a_backup_carries_the_files_to_the_other_engine(app, engine, client, store, records, runner, tmp_path):
+    upload(client, "requests", records["requests"], "offre.pdf", PDF)
+    upload(client, "briefings", records["briefings"], "tableau.xlsx", xlsx())
+    with app.app_context():
+        originals = {entry["filename"]: files.content(store, entry) for entry in store.find(files.COLLECTION, {})}
+    path = tmp_path / "backup.json"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+
+    assert restored_files(OTHER_ENGINE[engine], path, tmp_path / "other") == originals
