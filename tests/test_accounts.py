@@ -144,3 +144,16 @@ def test_demo_accounts_print_the_real_port_and_the_stored_roles(app, runner, mon
     assert "http://127.0.0.1:8123/login" in output
     staff_line = next(line for line in output.splitlines() if "staff@demo.example" in line)
     assert "role manager" in staff_line
+
+
+def test_users_list_prints_each_user_by_email_with_role_and_state(runner, store, make_user):
+    make_user("staff", "zoe@perspective.example")
+    gone = make_user("manager", "ali@perspective.example")
+    store.update("users", gone["_id"], {"active": False})
+
+    output = runner.invoke(args=["users", "list"]).output
+
+    assert output.splitlines() == [
+        "ali@perspective.example\tmanager\tinactive",
+        "zoe@perspective.example\tstaff\tactive",
+    ]
