@@ -7,7 +7,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from backoffice import audit, backup, exports, files, imports, migrations, outbox, records, seeding, users
+from backoffice import audit, backup, exports, files, imports, migrations, outbox, records, reindex, seeding, users
 from backoffice.admin import COLLECTION_VIEWS
 from backoffice.i18n import LANGUAGES
 from backoffice.store import Conflict
@@ -27,6 +27,9 @@ def seed_command(reset, if_empty):
     store = get_store()
     if if_empty and not seeding.is_empty(store):
         click.echo("The database already holds records; nothing seeded.")
+        # `make run` comes this way each time: records stored under older search rules are re-indexed.
+        if reindex.reindex_if_stale(store) is not None:
+            click.echo("Search terms rebuilt with today's search rules.")
         return
     try:
         report = seeding.seed(store, current_app.config["SEEDS_DIR"], reset=reset)

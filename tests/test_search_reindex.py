@@ -47,3 +47,18 @@ def test_a_seed_reindexes_terms_built_with_other_rules(app, make, monkeypatch):
 
     assert [doc["_id"] for doc in store.find("providers", {}, search=["fictive"])] == [provider["_id"]]
     assert reindex.stored_version(store) == search.SEARCH_RULES_VERSION
+
+
+def test_make_runs_seed_if_empty_reindexes_a_store_that_holds_records(app, make, runner, monkeypatch):
+    store = get_store(app)
+    make.lot()
+    with monkeypatch.context() as before:
+        before.setattr(search, "document_terms", old_rules)
+        provider = make.provider()
+
+    result = runner.invoke(args=["seed", "--if-empty"])
+
+    assert result.exit_code == 0, result.output
+    assert "nothing seeded" in result.output and "Search terms rebuilt" in result.output
+    assert [doc["_id"] for doc in store.find("providers", {}, search=["fictive"])] == [provider["_id"]]
+    assert "Search terms rebuilt" not in runner.invoke(args=["seed", "--if-empty"]).output
