@@ -37,7 +37,7 @@ def reindex(store, size=BATCH):
         for batch in store.batches(name, {}, size, projection={"_id": 1}):
             with store.transaction():
                 counts[name] += sum(1 for doc in batch if store.update(name, doc["_id"]))
-    _remember(store, search.SEARCH_RULES_VERSION)
+    remember(store)
     return counts
 
 
@@ -48,7 +48,9 @@ def reindex_if_stale(store, size=BATCH):
     return reindex(store, size)
 
 
-def _remember(store, version):
+def remember(store, version=None):
+    """Record that the stored terms follow the rules of `version` (today's by default): documents just written whole do."""
+    version = search.SEARCH_RULES_VERSION if version is None else version
     with store.transaction():
         if not store.update("counters", KEY, {"seq": version}):
             store.insert("counters", {"_id": KEY, "seq": version})

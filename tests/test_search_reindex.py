@@ -14,7 +14,7 @@ def test_a_record_stored_with_old_terms_is_found_by_its_new_terms_after_the_rein
     with monkeypatch.context() as before:
         before.setattr(search, "document_terms", old_rules)  # how the store computed terms back then
         request = make.request(municipality="21015", project_title="Fête de quartier")
-    reindex._remember(store, search.SEARCH_RULES_VERSION)  # the store says its terms follow today's rules...
+    reindex.remember(store)  # the store says its terms follow today's rules...
     monkeypatch.setattr(search, "SEARCH_RULES_VERSION", search.SEARCH_RULES_VERSION + 1)  # ...until the rules change
     assert store.count("requests", search=["fete"]) == 1
     assert store.count("requests", search=["schaerbeek"]) == 0  # the new rules' term is not stored yet
