@@ -13,7 +13,7 @@ from backoffice import search
 from backoffice.i18n import _l
 from backoffice.references import DatabaseReferences, referrers
 from schemas.comment import StatusCommentSchema
-from schemas.registry import ALL_SCHEMAS as SCHEMAS
+from schemas.registry import ALL_SCHEMAS as SCHEMAS, shared_schema
 
 # Collections whose records get a yearly reference such as REQ-2026-0042.
 REFERENCE_PREFIXES = {"requests": "REQ", "briefings": "BRF"}
@@ -214,7 +214,7 @@ def delete(collection, doc, actor, db=None):
 
 def editable_data(collection, doc):
     """A stored document as its schema presents it for editing (amounts in euro, dates as text)."""
-    schema = SCHEMAS[collection]()
+    schema = shared_schema(collection)
     return schema.dump({name: value for name, value in doc.items() if name in schema.load_fields})
 
 
