@@ -273,3 +273,30 @@ def test_every_menu_list_form_and_modal_reads_only_the_page_language(browser, ba
         assert ("/admin/requests/ edit: datepicker" in text) == (role != "manager"), text
         assert ("/admin/briefings/ edit: datetimepicker" in text) == (role != "manager"), text
         assert ("with selected" in text) == (role != "manager"), text
+
+
+@pytest.mark.parametrize("lang, choose, none", [("fr", "Choisir un fichier", "Aucun fichier choisi"),
+                                                ("nl", "Kies een bestand", "Geen bestand gekozen")])
+def test_a_file_field_speaks_the_page_language_not_the_browser(browser, base_url, staff_session, database, tmp_path,
+                                                                lang, choose, none):
+    """The browser's own file button reads "Choose File" / "No file chosen" in an English browser."""
+    context = browser.new_context(locale="en-US", base_url=base_url, storage_state=staff_session)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        for url, field in ((f"/admin/requests/details/?id={database['requests'].find_one({})['_id']}", "upload-file"),
+                           ("/admin/requests/import/", "import-file")):
+            page.goto(f"{url}{'&' if '?' in url else '?'}lang={lang}")
+            native = page.locator(f"#{field}")
+            box = native.bounding_box()
+            assert box is None or (box["width"] <= 1 and box["height"] <= 1), "the browser's own button shows"
+            assert page.locator(f"label[for={field}].btn").inner_text() == choose
+            assert page.locator(f"#{field}-name").inner_text() == none
+            picked = tmp_path / "note de synthèse.pdf"
+            picked.write_bytes(b"%PDF-1.4\n")
+            native.set_input_files(str(picked))
+            assert page.locator(f"#{field}-name").inner_text() == "note de synthèse.pdf"
+            # Its name for a screen reader is the field's own label, not the button's words twice.
+            assert native.evaluate("input => input.labels.length") == 2
+    finally:
+        context.close()
