@@ -11,7 +11,7 @@ from backoffice.clock import now
 from backoffice.formatting import value_text
 from backoffice.i18n import _, labelled
 from schemas import fields as sf
-from schemas.registry import ALL_SCHEMAS
+from schemas.registry import ALL_SCHEMAS, shared_schema
 
 log = logging.getLogger(__name__)
 COLLECTION = "audit"
@@ -107,8 +107,7 @@ def history(store, collection, record_id, limit=200):
 
 def field_label(collection, path):
     """The translated label of a field named by its dotted path (`contact.email`), or the path itself."""
-    schema = ALL_SCHEMAS.get(collection)
-    node = schema() if schema else None
+    node = shared_schema(collection) if collection in ALL_SCHEMAS else None
     field = None
     for part in path.split("."):
         field = node.fields.get(part) if node is not None else None

@@ -1,8 +1,11 @@
 """Values as a person reads them, in the current language: amounts, dates, choices, references."""
 import datetime as dt
+import functools
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from babel import numbers
+
+from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup, escape
 
 from backoffice.i18n import _, current_language
@@ -13,7 +16,13 @@ def money(cents):
     """Integer cents as euro in the locale's way: `1 234,56 €` (fr), `€ 1.234,56` (nl)."""
     if cents is None:
         return ""
-    return format_currency(Decimal(cents) / 100, "EUR")
+    return _money(cents, get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _money(cents, locale):
+    # Babel's formatting is a tenth of a details page's cells; an amount reads the same in a locale every time.
+    return numbers.format_currency(Decimal(cents) / 100, "EUR", locale=locale)
 
 
 def day(value):

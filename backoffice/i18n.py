@@ -111,6 +111,22 @@ def date_picker_settings():
     }
 
 
+def select_list_messages():
+    """What the searchable select lists (select2) say, in the page's language: "{count}" is filled in by the script."""
+    counted = {"count": "{count}"}
+    return {
+        "noMatches": gettext("No matches found"),
+        "searching": gettext("Searching…"),
+        "loadMore": gettext("Loading more results…"),
+        "ajaxError": gettext("Loading failed"),
+        "tooShort": [gettext("Type one more character."), gettext("Type %(count)s more characters.", **counted)],
+        "tooLong": [gettext("Delete one character."), gettext("Delete %(count)s characters.", **counted)],
+        "tooBig": [gettext("You can select only one item."), gettext("You can select only %(count)s items.", **counted)],
+        "matches": [gettext("One result: press Enter to choose it."),
+                    gettext("%(count)s results: use the up and down arrow keys to choose one.", **counted)],
+    }
+
+
 def current_language():
     """The two-letter code of the language pages are rendered in."""
     locale = get_locale()
@@ -136,4 +152,4 @@ def init_app(app):
     app.before_request(remember_language_choice)
     app.after_request(keep_language_in_browser)
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES,
-                                 date_picker_settings=date_picker_settings)
+                                 date_picker_settings=date_picker_settings, select_list_messages=select_list_messages)

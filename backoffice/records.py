@@ -15,7 +15,7 @@ from backoffice.references import DatabaseReferences, referrers
 from backoffice.store import Conflict, DuplicateKey
 from backoffice.store.app import get_store
 from schemas.comment import StatusCommentSchema
-from schemas.registry import ALL_SCHEMAS as SCHEMAS
+from schemas.registry import ALL_SCHEMAS as SCHEMAS, shared_schema
 
 # Collections whose records get a yearly reference such as REQ-2026-0042.
 REFERENCE_PREFIXES = {"requests": "REQ", "briefings": "BRF"}
@@ -204,7 +204,7 @@ def delete(collection, doc, actor, store=None):
 
 def editable_data(collection, doc):
     """A stored document as its schema presents it for editing (amounts in euro, dates as text)."""
-    schema = SCHEMAS[collection]()
+    schema = shared_schema(collection)
     return schema.dump({name: value for name, value in doc.items() if name in schema.load_fields})
 
 

@@ -7,8 +7,11 @@ MongoDB answers from the index (an anchored prefix) instead of scanning raw text
 import re
 import unicodedata
 
+from flask import has_app_context
+from flask_babel import force_locale
+
 from backoffice.paths import value_at
-from schemas.choices import MUNICIPALITY_NAMES
+from schemas.choices import MUNICIPALITY_NAMES, ORGANISATION_TYPES, THEMES
 
 WORD = re.compile(r"[a-z0-9]+")
 # Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
@@ -39,8 +42,13 @@ def terms(values):
     return sorted(found)
 
 
-# Closed-list values found by their names in every language: "Schaarbeek" finds the requests of Schaerbeek.
-NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES}
+# Coded values found by their names in every language (French, Dutch, English): "Schaarbeek" finds the
+# requests of Schaerbeek, "Jeugd" those about youth, "Ontwerp van participatieprocessen" those asking for L2.
+LANGUAGES = ("fr", "nl", "en")
+# Closed lists, by the dotted path of the searched field: their translated labels.
+NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES, "themes": THEMES, "organisation.type": ORGANISATION_TYPES}
+# References, by path: the referenced collection, whose records carry a title per language.
+NAMED_REFERENCES = {"lots": ("lots", "code", ("name_fr", "name_nl", "name_en"))}
 # What a search with nothing searchable in it ("(", "%") matches: nothing, rather than everything.
 NOTHING = {"_id": {"$in": []}}
 
@@ -51,8 +59,56 @@ def document_terms(doc, paths):
 
 
 def _named(path, value):
-    names = NAMED_VALUES.get(path)
-    return list(names[value]) if names and isinstance(value, str) and value in names else value
+    """The names of a value's coded items in every language; a reference keeps its key too (L2), as lists show it."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    if path in NAMED_VALUES:
+        return [name for item in items for name in label_in_every_language(NAMED_VALUES[path], item) or [item]]
+    if path in NAMED_REFERENCES:
+        return [name for item in items for name in [item, *_referenced_names(NAMED_REFERENCES[path], item)]]
+    return value
+
+
+_LABELS = {}
+
+
+def label_in_every_language(choices, value):
+    """The label of `value` in a closed list, in French, Dutch and English (none for an unknown value).
+
+    A plain tuple of names (the municipalities) is read as it is; translated labels are rendered once
+    per process in each language, which needs the app (its catalogues): outside one, the label's text now.
+    """
+    if not isinstance(value, str) or value not in choices:
+        return []
+    label = choices[value]
+    if isinstance(label, tuple):
+        return list(label)
+    key = (id(choices), value)
+    if key not in _LABELS:
+        if not has_app_context():
+            return [str(label)]
+        names = []
+        for language in LANGUAGES:
+            with force_locale(language):
+                names.append(str(label))
+        _LABELS[key] = names
+    return _LABELS[key]
+
+
+def _referenced_names(reference, key):
+    """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's database.
+
+    Read when the document is saved: a lot renamed later is found by its new title once the
+    documents referring to it are saved or reindexed.
+    """
+    collection, key_field, name_fields = reference
+    if not isinstance(key, str) or not has_app_context():
+        return []
+    from backoffice import db  # here, not at the top: backoffice.db is built on modules that import this one
+
+    doc = db.get_db()[collection].find_one({key_field: key}, {name: 1 for name in name_fields})
+    return [doc[name] for name in name_fields if doc and doc.get(name)]
 
 
 def query(search):

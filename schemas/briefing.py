@@ -100,7 +100,8 @@ class BriefingSchema(CollectionSchema):
     collection = "briefings"
     natural_key = "reference"
     unique_fields = ("reference",)
-    search_fields = ("reference", "request", "context", "objectives")
+    # Its lots are found by their titles in French, Dutch and English (backoffice.search.NAMED_REFERENCES).
+    search_fields = ("reference", "request", "context", "objectives", "lots")
     managed_fields = ("status", "invitations", "awards")
     export_columns = (
         "reference", "request", "lots", "language", "budget_max", "offer_deadline", "award_route",

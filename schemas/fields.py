@@ -4,6 +4,7 @@ Every schema field is one of these: they carry the label, help text and choices 
 forms, list columns and CSV headers read, and their messages speak the user's language.
 """
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -217,8 +218,13 @@ class Phone(Translated, fields.String):
         return format_phone(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(value):
-    """Show a Belgian number as it is dialled here (02 234 56 78, 0470 12 34 56), a foreign one internationally."""
+    """Show a Belgian number as it is dialled here (02 234 56 78, 0470 12 34 56), a foreign one internationally.
+
+    Kept for the last few thousand numbers: parsing one costs more than the rest of its cell,
+    and an export or a list page writes many (the result depends on the number alone).
+    """
     if not value:
         return value
     try:

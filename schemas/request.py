@@ -49,8 +49,10 @@ class RequestSchema(CollectionSchema):
     collection = "requests"
     natural_key = "reference"
     unique_fields = ("reference",)
-    # The municipality is found by its French, Dutch and English names (backoffice.search.NAMED_VALUES).
-    search_fields = ("reference", "project_title", "organisation.name", "contact.name", "contact.email", "municipality")
+    # The municipality, the organisation's type, the themes and the lots are found by their names in French,
+    # Dutch and English (backoffice.search.NAMED_VALUES and NAMED_REFERENCES).
+    search_fields = ("reference", "project_title", "organisation.name", "organisation.type", "contact.name",
+                     "contact.email", "municipality", "themes", "lots")
     managed_fields = ("status",)
     export_columns = (
         "reference", "received_on", "organisation.name", "organisation.type", "organisation.enterprise_number",

@@ -31,3 +31,25 @@ def test_the_menu_follows_the_role_the_language_and_the_page(client_as):
     assert again == first
     assert "*Aanvragen" in in_dutch and "Requests" not in " ".join(in_dutch)
     assert "*Lots" in on_lots and "Requests" in on_lots
+
+
+def _labels(page):
+    """The field labels of a details page, top to bottom."""
+    table = page.split('<table class="table table-hover table-bordered searchable">', 1)[1].split("</table>", 1)[0]
+    return [unescape(label) for label in re.findall(r"<b>(.*?)</b>", table)]
+
+
+def test_details_labels_kept_per_language_follow_the_language_and_the_view(client, make):
+    make.lot(code="L1")
+    request = make.request()
+    provider = make.provider()
+
+    french = _labels(client.get(f"/admin/requests/details/?id={request['_id']}&lang=fr").get_data(as_text=True))
+    dutch = _labels(client.get(f"/admin/requests/details/?id={request['_id']}&lang=nl").get_data(as_text=True))
+    french_again = _labels(client.get(f"/admin/requests/details/?id={request['_id']}&lang=fr").get_data(as_text=True))
+    of_provider = _labels(client.get(f"/admin/providers/details/?id={provider['_id']}&lang=fr").get_data(as_text=True))
+
+    assert "Type d'organisation" in french and "Soort organisatie" in dutch
+    assert "Type d'organisation" not in dutch and len(dutch) == len(french)
+    assert french_again == french
+    assert of_provider != french and "Numéro d'entreprise (BCE)" in of_provider

@@ -34,6 +34,46 @@ def test_a_municipality_is_found_by_its_name_in_either_language(client, two_requ
     assert cells(page, "project_title") == ["Jardin de l'École"]
 
 
+@pytest.fixture
+def saint_josse_request(make):
+    """A request of Saint-Josse about youth and the environment, for lot L2, beside one of Ixelles for L1."""
+    make.lot()
+    make.lot(code="L2", name_fr="Conception de processus participatifs", name_nl="Ontwerp van participatieprocessen",
+             name_en="Design of participatory processes")
+    make.request(project_title="Maison de quartier", municipality="21009", themes=["housing"])
+    make.request(project_title="Conseil des jeunes", municipality="21014", lots=["L2"], themes=["youth", "environment"],
+                 organisation={"name": "Maison des jeunes", "type": "citizen_collective"})
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+@pytest.mark.parametrize("typed", [
+    "Sint-Joost", "Saint-Josse",  # the municipality in Dutch and French
+    "Ontwerp van participatieprocessen", "participatieprocessen", "Conception de processus", "Design of participatory",
+    "Jeugd", "Jeunesse", "Youth", "Milieu en klimaat",  # a theme in Dutch, French and English
+    "Burgercollectief", "Collectif citoyen",  # the organisation's type
+])
+def test_a_coded_value_is_found_by_its_name_in_every_language(client, saint_josse_request, lang, typed):
+    page = client.get("/admin/requests/", query_string={"search": typed, "lang": lang}).get_data(as_text=True)
+
+    assert cells(page, "project_title") == ["Conseil des jeunes"]
+
+
+@pytest.mark.parametrize("typed", ["Ontwerp van participatieprocessen", "L2"])
+def test_a_briefing_is_found_by_its_lot_in_either_language(client, saint_josse_request, make, typed):
+    wanted = _reference_of(client, "Conseil des jeunes")
+    make.briefing(request=wanted, lots=["L2"])
+    make.briefing(request=_reference_of(client, "Maison de quartier"), lots=["L1"])
+    page = client.get("/admin/briefings/", query_string={"search": typed, "lang": "fr"}).get_data(as_text=True)
+
+    found = cells(page, "request")
+    assert len(found) == 1 and wanted in found[0], found
+
+
+def _reference_of(client, title):
+    page = client.get("/admin/requests/", query_string={"search": title}).get_data(as_text=True)
+    return cells(page, "reference")[0]
+
+
 def test_a_referenced_lot_lists_who_refers_to_it_grouped_linked_and_counted(client, database, make):
     lot = make.lot()
     make.provider()

@@ -105,3 +105,15 @@ document.addEventListener("keydown", function (event) {
   }
   document.querySelectorAll("[data-max-length]").forEach(attach);
 })();
+
+// File fields: our "Choose a file" button (a label) and the chosen file's name, in the page's language.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.classList || !input.classList.contains("file-input")) {
+    return;
+  }
+  var name = document.getElementById(input.id + "-name");
+  if (name && input.files && input.files.length) {
+    name.textContent = input.files[0].name;
+  }
+});
