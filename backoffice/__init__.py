@@ -33,6 +33,6 @@ def configure_routes(app):
 
     @app.get("/healthz")
     def healthz():
-        if db.ping(app):
+        if store_app.get_store(app).ping():
             return jsonify(status="ok")
         return jsonify(status="unavailable"), 503

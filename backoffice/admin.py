@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from backoffice import dashboard, fragments
 from backoffice.auth import READERS, allowed, require
-from backoffice.db import get_db
 from backoffice.formatting import day, moment, money
 from backoffice.i18n import _l
 from backoffice.security import csp_nonce
@@ -29,6 +28,8 @@ COLLECTION_VIEWS = {"requests": RequestView, "briefings": BriefingView, "provide
 class HomeView(AdminIndexView):
     """The dashboard: requests by status, lot and municipality; what needs attention; lots against ceilings."""
 
+    requests_view = None  # the requests list, whose filters the dashboard links into (set by init_app)
+
     def _handle_view(self, name, **kwargs):
         return require(READERS)
 
@@ -37,7 +38,7 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        requests_view = next(view for view in self.admin._views if getattr(view, "endpoint", None) == "requests")
+        requests_view = self.requests_view
         return self.render(
             "admin/home.html",
             data=dashboard.summary(get_store()),
@@ -71,20 +72,22 @@ def init_app(app):
     """Build a fresh Admin for this app (never a module-level one: the factory may run twice)."""
     app.jinja_env.globals["admin_static_url"] = admin_static_url
     fragments.init_app(app)
+    home = HomeView(name=_l("Home"), url="/admin")
     admin = Admin(
         app,
         name=_l("Participation purchasing centre"),
-        index_view=HomeView(name=_l("Home"), url="/admin"),
+        index_view=home,
         theme=Bootstrap4Theme(base_template="admin/backoffice_master.html", fluid=True),
         csp_nonce_generator=csp_nonce,
     )
-    db = get_db(app)
-    admin.add_view(RequestView(db, _l("Requests"), "requests"))
-    admin.add_view(BriefingView(db, _l("Briefings"), "briefings"))
-    admin.add_view(ProviderView(db, _l("Providers"), "providers"))
-    admin.add_view(LotView(db, _l("Lots"), "lots"))
+    # The home page links into the requests list through that list's own filters.
+    home.requests_view = RequestView(_l("Requests"), "requests")
+    admin.add_view(home.requests_view)
+    admin.add_view(BriefingView(_l("Briefings"), "briefings"))
+    admin.add_view(ProviderView(_l("Providers"), "providers"))
+    admin.add_view(LotView(_l("Lots"), "lots"))
     admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports", url="reports"))
     admin.add_view(OutboxView(name=_l("Outbox"), endpoint="outbox", url="outbox"))
-    admin.add_view(UserView(db, _l("Users"), "users", category=_l("Administration")))
-    admin.add_view(AuditView(db["audit"], _l("Audit trail"), endpoint="audit", url="audit", category=_l("Administration")))
+    admin.add_view(UserView(_l("Users"), "users", category=_l("Administration")))
+    admin.add_view(AuditView(_l("Audit trail"), endpoint="audit", url="audit", category=_l("Administration")))
     return admin

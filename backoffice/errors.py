@@ -3,10 +3,10 @@ import logging
 
 from flask import render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 
 from backoffice.i18n import _
+from backoffice.store import UNAVAILABLE, Conflict, DuplicateKey
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -41,10 +41,23 @@ def init_app(app):
     def http_error(error):
         return error_page(error.code if error.code in MESSAGES else 500 if error.code >= 500 else error.code)
 
-    @app.errorhandler(PyMongoError)
-    def database_error(error):
-        log.exception("database error")
-        return error_page(503)
+    @app.errorhandler(Conflict)
+    def conflict(error):
+        # The write could not take its turn and nothing of it was written: the person tries again.
+        log.warning("write conflict: %s", error)
+        return error_page(409, _("Someone else was saving at the same moment; nothing was saved. Please try again."))
+
+    @app.errorhandler(DuplicateKey)
+    def duplicate(error):
+        # The forms name the field themselves; this is the safety net for any other write.
+        log.warning("duplicate key: %s", error)
+        return error_page(409, _("Another record already has this value; nothing was saved."))
+
+    for failure in UNAVAILABLE:
+        @app.errorhandler(failure)
+        def database_error(error):
+            log.exception("database error")
+            return error_page(503)
 
     @app.errorhandler(Exception)
     def unexpected(error):

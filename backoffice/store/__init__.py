@@ -30,9 +30,11 @@ mongomock in tests).
 """
 import contextlib
 import os
+import sqlite3
 from typing import NamedTuple
 
 from bson import ObjectId
+from pymongo.errors import PyMongoError
 
 from backoffice import search
 from backoffice.private_files import make_private, private_file
@@ -63,6 +65,11 @@ class Conflict(Exception):
     """A write or transaction could not take its turn: another one held the data too long
     (SQLite: the file's write lock stayed taken for `timeout` seconds) or changed it meanwhile
     (MongoDB: a write conflict). Nothing of it was written; trying again may succeed."""
+
+
+# What an engine raises when the database does not answer or fails (a file that cannot be
+# opened, a server out of reach): the app says the database cannot be reached.
+UNAVAILABLE = (PyMongoError, sqlite3.Error)
 
 
 class Store:

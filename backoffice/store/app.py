@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 
-from flask import current_app, has_app_context
+from flask import current_app
 from pymongo.errors import PyMongoError
 
 from backoffice.store import connect
@@ -69,17 +69,6 @@ class PendingIndexes:
 def get_store(app=None):
     """The store of `app`, or of the current app."""
     return (app or current_app).extensions[EXTENSION]
-
-
-def legacy_store(database):
-    """TRANSITION (switchover of issue 15; goes at the flip): the store for code that still holds a legacy database.
-
-    Inside an app context, the app's store (which shares that very database on mongomock and
-    MongoDB); outside one (a test calling a module directly), a store over `database`.
-    """
-    if database is None or (has_app_context() and EXTENSION in current_app.extensions):
-        return get_store()
-    return MongoStore(database, create_indexes=False)
 
 
 def close(app):

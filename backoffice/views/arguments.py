@@ -23,11 +23,11 @@ class BoundedListArguments:
         return args
 
 
-def found_or_404(collection, record_id):
+def found_or_404(store, collection, record_id):
     """Stop with a 404 page unless `collection` holds a record with this id (a malformed id is none)."""
     try:
         key = ObjectId(record_id)
     except (InvalidId, TypeError):
         abort(404)
-    if collection.find_one({"_id": key}, {"_id": 1}) is None:
+    if store.get(collection, key, {"_id": 1}) is None:
         abort(404)

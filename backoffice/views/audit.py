@@ -11,6 +11,7 @@ from backoffice.formatting import moment
 from backoffice.i18n import _l
 from backoffice.references import COLLECTION_NAMES
 from backoffice.views.arguments import BoundedListArguments
+from backoffice.views.store_list import StoreCollection, StoreListMixin
 from backoffice.views.links import LINKED
 from backoffice.views.filters import ChoiceEqual, date_filters, translated_filter_groups
 
@@ -27,8 +28,8 @@ def _changes(view, context, model, name):
     return "; ".join(audit.field_label(model.get("collection"), change["field"]) for change in model.get("changes", []))
 
 
-class AuditView(BoundedListArguments, ModelView):
-    """Who did what, when, to which record; nothing here can be changed."""
+class AuditView(StoreListMixin, BoundedListArguments, ModelView):
+    """Who did what, when, to which record; nothing here can be changed (read through the store)."""
 
     can_create = False
     can_edit = False
@@ -61,6 +62,9 @@ class AuditView(BoundedListArguments, ModelView):
         FilterEqual("key", _l("Record")),
         *date_filters("at", _l("When")),
     ]
+
+    def __init__(self, name, **kwargs):
+        super().__init__(StoreCollection(audit.COLLECTION), name, **kwargs)
 
     def _handle_view(self, name, **kwargs):
         return require(ADMINS)

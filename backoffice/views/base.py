@@ -2,13 +2,11 @@
 
 Flask-Admin's pymongo view stores `form.data` as is and replaces whole documents;
 this view instead loads every save through the schema (`backoffice.records`), edits
-only the version the user saw, and shows referenced records by name.
+only the version the user saw, and shows referenced records by name. It reads and
+writes through the store (`backoffice.views.store_list`), never a pymongo collection.
 """
 from urllib.parse import urlencode
 
-import pymongo
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import abort, current_app, flash, g, get_flashed_messages, redirect, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
@@ -24,18 +22,16 @@ from wtforms import HiddenField
 
 from backoffice import audit, exports, imports, records, search, workbooks
 from backoffice.admin_strings import bulk_delete_message
-from backoffice import db as database
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, _l, admin_gettext, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
-from backoffice.store import prefixes
-from backoffice.store.app import get_store
 from backoffice.views.arguments import BoundedListArguments, found_or_404
 from backoffice.views.filters import translated_filter_groups
 from backoffice.views.links import linked_formatter
+from backoffice.views.store_list import StoreCollection, StoreListMixin, default_order
 from schemas import fields as sf
 
 
@@ -64,7 +60,7 @@ WRITE_VIEWS = {
 }
 
 
-class CollectionView(BoundedListArguments, ModelView):
+class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
     """A list, details, create, edit and delete view over one collection, driven by its schema."""
 
     schema = None
@@ -92,7 +88,7 @@ class CollectionView(BoundedListArguments, ModelView):
     saved_message = _l("Record %(name)s saved.")
     deleted_message = _l("Record %(name)s deleted.")
 
-    def __init__(self, db, name, url, **kwargs):
+    def __init__(self, name, url, **kwargs):
         schema = self.schema()
         self.fields = _flatten_fields(schema)
         shown = dict(self.fields) | {name: schema.fields[name] for name in AUDIT_COLUMNS}
@@ -114,12 +110,7 @@ class CollectionView(BoundedListArguments, ModelView):
                                   if isinstance(field, (sf.Ref, sf.RefList)) and field.collection == "lots"}
         if self.column_details_list is None:
             self.column_details_list = list(shown)
-        super().__init__(db[self.schema.collection], name=name, endpoint=url, url=url, **kwargs)
-
-    @property
-    def store(self):
-        """The app's store (`backoffice.store`): what every read and write of the view goes through."""
-        return get_store()
+        super().__init__(StoreCollection(self.schema.collection), name=name, endpoint=url, url=url, **kwargs)
 
     # Access ------------------------------------------------------------
 
@@ -297,6 +288,9 @@ class CollectionView(BoundedListArguments, ModelView):
         except records.SaveRefused as refused:
             self._show_refusal(form, refused)
             return False
+        except records.StaleRecord:  # the store could not take this write's turn: nothing was written
+            flash(_("Someone else was saving at the same moment; nothing was saved. Please try again."), "error")
+            return False
         self.after_model_change(form, model, True)
         return model
 
@@ -385,42 +379,24 @@ class CollectionView(BoundedListArguments, ModelView):
         return _("Search (accents and case ignored)")
 
     def get_list(self, page, sort_column, sort_desc, search_term, filters, execute=True, page_size=None):
-        """One page of records, with one query per referenced collection to name them."""
-        query = self._query(search_term, filters)
-        sort = self._sort(sort_column, sort_desc)
-        page_size = self.page_size if page_size is None else page_size
-        skip = page * page_size if page and page_size else 0
-        if not execute:
-            cursor = self.coll.find(query, projection=self._list_projection(), sort=sort, skip=skip, limit=page_size or 0)
-            return self.coll.count_documents(query), cursor
-        count, rows = database.list_page(self.coll, query, sort, skip, page_size or 0, self._list_projection())
-        self._prefetch_labels(rows, self.column_list or self.scaffold_list_columns())
+        """One page of records (one `store.page`), with one query per referenced collection to name them."""
+        count, rows = super().get_list(page, sort_column, sort_desc, search_term, filters, execute, page_size)
+        if execute:
+            self._prefetch_labels(rows, self.column_list or self.scaffold_list_columns())
         return count, rows
 
     def _query(self, search_term, filters):
-        clauses = []
-        for index, _name, value in filters or []:
-            flt = self._filters[index]
-            clauses = flt.apply(clauses, flt.clean(value))
-        if search_term:
-            matched = search.query(search_term)
-            if matched:
-                clauses.append(matched)
-        base = self.get_query()
-        if base:
-            clauses.insert(0, base)
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        """The list's filters as one store filter (the search words go to the store as prefixes)."""
+        return self.list_filter(search_term, filters)
 
-    def _sort(self, sort_column, sort_desc):
-        if sort_column:
-            order = [(sort_column, sort_desc)]
-        else:
-            order = self._get_default_order() or []
-        return list_sort(self.schema, order)
+    def list_sort(self, sort_column, sort_desc):
+        """The column clicked, else the view's default order; the store breaks ties by `_id`."""
+        return list_sort(self.schema, [(sort_column, sort_desc)] if self.sortable(sort_column) else default_order(self))
 
-    def _list_projection(self):
+    _sort = list_sort
+
+    def list_projection(self):
+        """The top-level fields of the list's columns, and the version (for bulk actions)."""
         columns = self.column_list or self.scaffold_list_columns()
         return {column.split(".")[0]: 1 for column in columns} | {"version": 1}
 
@@ -431,7 +407,8 @@ class CollectionView(BoundedListArguments, ModelView):
     def by_key_view(self):
         """The details page of the record with this natural key: how links between records open it."""
         key = request.args.get("key", "")
-        doc = self.coll.find_one({self.schema.natural_key: key}, {"_id": 1}) if key and self.schema.natural_key else None
+        natural_key = self.schema.natural_key
+        doc = self.store.find_one(self.schema.collection, {natural_key: key}, {"_id": 1}) if key and natural_key else None
         if doc is None:
             abort(404)
         return redirect(self.get_url(".details_view", id=str(doc["_id"])))
@@ -442,12 +419,10 @@ class CollectionView(BoundedListArguments, ModelView):
         if export_type not in ("csv", "xlsx"):
             abort(404)
         view_args = self._get_list_extra_args()
-        # The store reads the search as prefixes, beside the filters (a search of signs only finds nothing).
-        query = self._query(None, view_args.filters)
-        typed = prefixes(view_args.search)
-        if view_args.search and view_args.search.strip() and not typed:
-            query = search.NOTHING
-        sort_column = self._get_column_by_idx(view_args.sort)
+        # The filters go to the store as a filter, the words searched as prefixes (a search of signs only finds nothing).
+        query = self._query(view_args.search, view_args.filters)
+        typed = self.list_search(view_args.search)
+        sort_column = self._sort_column(view_args.sort)
         sort = self._sort(sort_column[0] if sort_column else None, view_args.sort_desc)
         audit.record(
             self.store,
@@ -464,11 +439,17 @@ class CollectionView(BoundedListArguments, ModelView):
             info = workbooks.export_info(str(self.name), self._export_details(view_args, sort_column), current_actor())
             name = exports.file_name(self.schema.collection, extension="xlsx")
             return workbooks.xlsx_response(
-                lambda target: workbooks.write_list(target, get_store(), self.schema.collection, query, sort, info,
+                lambda target: workbooks.write_list(target, self.store, self.schema.collection, query, sort, info,
                                                     str(self.name), search=typed), name
             )
         delimiter = "," if request.args.get("sep") == "," else ";"
-        return exports.csv_response(get_store(), self.schema.collection, query, delimiter, sort=sort, search=typed)
+        return exports.csv_response(self.store, self.schema.collection, query, delimiter, sort=sort, search=typed)
+
+    def _sort_column(self, index):
+        """The list column (name, label) at a sort index from the URL, or None."""
+        columns = self.get_list_columns()
+        column = columns[index] if index is not None and 0 <= index < len(columns) else None
+        return column if column is not None and self.sortable(column[0]) else None
 
     # Imports ------------------------------------------------------------
 
@@ -488,7 +469,7 @@ class CollectionView(BoundedListArguments, ModelView):
             content = upload.stream.read(imports.MAX_BYTES + 1)
         file_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
         try:
-            result = imports.preview(self.schema.collection, file_name, content, store=get_store())
+            result = imports.preview(self.schema.collection, file_name, content, store=self.store)
         except imports.ImportRefused as refused:
             return self.render("admin/import.html", preview=None, problem=str(refused), token=None,
                                limits=self._import_limits())
@@ -508,8 +489,8 @@ class CollectionView(BoundedListArguments, ModelView):
         file_name, content = kept
         try:
             # Checked again as the records stand now: someone may have changed one since the preview.
-            result = imports.preview(self.schema.collection, file_name, content, store=get_store())
-            counts = imports.apply(result, current_actor(), store=get_store())
+            result = imports.preview(self.schema.collection, file_name, content, store=self.store)
+            counts = imports.apply(result, current_actor(), store=self.store)
         except imports.ImportRefused as refused:
             flash(str(refused), "error")
             return redirect(self.get_url(".import_view"))
@@ -524,8 +505,9 @@ class CollectionView(BoundedListArguments, ModelView):
     def _export_details(self, view_args, sort_column):
         """The list's search, filters and sort as a person reads them, for the workbook's second sheet."""
         filters = []
+        known = self.get_filters() or []
         for index, _name, value in view_args.filters or []:
-            flt = self._filters[index]
+            flt = known[index]
             options = dict((str(key), str(label)) for key, label in (flt.get_options(self) or []))
             filters.append(f"{flt.name} {flt.operation()} {options.get(str(value), value)}")
         order = ""
@@ -547,22 +529,18 @@ class CollectionView(BoundedListArguments, ModelView):
     @expose("/details/")
     def details_view(self):
         """A record's page; an unknown id is a 404 page, not a jump back to the list."""
-        found_or_404(self.coll, request.args.get("id"))
+        found_or_404(self.store, self.schema.collection, request.args.get("id"))
         return super().details_view()
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         """A record's edit form; an unknown id is a 404 page, not a jump back to the list."""
-        found_or_404(self.coll, request.args.get("id"))
+        found_or_404(self.store, self.schema.collection, request.args.get("id"))
         return self._with_named_success(super().edit_view())
 
     def get_one(self, id):
-        """The record with this id, or None (a malformed id is simply not found)."""
-        try:
-            key = ObjectId(id)
-        except (InvalidId, TypeError):
-            return None
-        doc = self.coll.find_one({"_id": key})
+        """The record with this id, or None (a malformed id is simply not found); its references named."""
+        doc = super().get_one(id)
         if doc is not None:
             self._prefetch_labels([doc], list(self.fields))
         return doc
@@ -572,18 +550,17 @@ class CollectionView(BoundedListArguments, ModelView):
 
 
 def list_sort(schema, order):
-    """A list's order [(column, descending?)] as a pymongo sort that gives stable pages."""
-    sort = [(column, pymongo.DESCENDING if desc else pymongo.ASCENDING) for column, desc in order]
+    """A list's order [(column, descending?)] as a store sort [(column, 1 | -1)] that gives stable pages."""
+    sort = [(column, -1 if desc else 1) for column, desc in order]
     if sort and sort[-1][0] in schema.unique_fields:
         return sort  # no two records share the value, and the field's own index serves the sort
     # _id last keeps pages stable when many records share a value (the sort's index ends with it too).
-    return sort + [("_id", sort[0][1] if sort else pymongo.ASCENDING)]
+    return sort + [("_id", sort[0][1] if sort else 1)]
 
 
 def default_list_sort(view_class):
     """The order a collection's list shows when nobody chose one (exports from the command line follow it)."""
-    order = view_class.column_default_sort
-    return list_sort(view_class.schema, [order] if isinstance(order, tuple) else [])
+    return list_sort(view_class.schema, default_order(view_class))
 
 
 def _formatter(path, field):

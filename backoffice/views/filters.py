@@ -146,10 +146,11 @@ def translated_filter_groups(view):
 
     Flask-Admin builds them once, when the view is made, outside any request: in no language.
     """
-    if not view._filters:
+    known = view.get_filters()
+    if not known:
         return None
     groups = {}
-    for index, flt in enumerate(view._filters):
+    for index, flt in enumerate(known):
         options = flt.get_options(view)
         groups.setdefault(str(flt.name), []).append(
             {

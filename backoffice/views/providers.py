@@ -41,8 +41,8 @@ class ProviderView(CollectionView):
         totals = {"year": dict.fromkeys(("invitations", "offers", "awards", "amount"), 0)}
         totals["all"] = dict(totals["year"])
         lines = []
-        found = self.coll.database["briefings"].find({"invitations.provider": number},
-                                                     {"reference": 1, "invitations": 1, "awards": 1})
+        found = self.store.find("briefings", {"invitations.provider": number},
+                                projection={"reference": 1, "invitations": 1, "awards": 1})
         for briefing in sorted(found, key=lambda doc: doc["reference"], reverse=True):
             decided = {award["lot"]: award for award in briefing.get("awards") or []}
             for item in briefing.get("invitations", []):

@@ -75,11 +75,10 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
 
     def _case_briefings(self, model):
         """The request's briefings (one query): reference, status, lots, deadline and the decision on each lot."""
-        db = self.coll.database
         labels = label_cache(self.store)
         rows = []
-        found = db["briefings"].find({"request": model["reference"]},
-                                     {"reference": 1, "status": 1, "lots": 1, "offer_deadline": 1, "awards": 1})
+        found = self.store.find("briefings", {"request": model["reference"]},
+                                projection={"reference": 1, "status": 1, "lots": 1, "offer_deadline": 1, "awards": 1})
         for briefing in sorted(found, key=lambda doc: doc["reference"]):
             decided = awards.by_lot(briefing)
             rows.append({
