@@ -20,7 +20,7 @@ from flask_admin.helpers import is_form_submitted
 from markupsafe import Markup, escape
 from wtforms import HiddenField
 
-from backoffice import audit, exports, imports, records, search, workbooks
+from backoffice import audit, exports, imports, records, workbooks
 from backoffice.admin_strings import bulk_delete_message
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input

@@ -10,7 +10,6 @@ from backoffice import audit, exports, records, reports, workbooks
 from backoffice.auth import READERS, allowed, current_actor, require
 from backoffice.formatting import money
 from backoffice.links import with_query
-from backoffice.store.app import get_store
 from backoffice.i18n import _, _l
 from backoffice.store.app import get_store
 from schemas import fields as sf
