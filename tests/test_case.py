@@ -108,9 +108,9 @@ def test_no_history_entry_for_a_value_that_did_not_change(app, database, make, f
     assert all(change["field"] != field for entry in entries for change in entry["changes"])
 
 
-def test_a_request_is_not_withdrawn_under_an_open_briefing(client, database, case):
+def test_a_request_is_not_withdrawn_under_an_open_briefing(client, store, case):
     request, briefing = case
-    before = snapshot(database, "requests", request)
+    before = snapshot(store, "requests", request)
 
     page = details_page(client, "requests", request)
     outcome = post_action(client, "requests", "move", request, to="withdrawn", comment="Projet abandonné")
@@ -119,7 +119,7 @@ def test_a_request_is_not_withdrawn_under_an_open_briefing(client, database, cas
     message = (f"The briefing {briefing['reference']} is still “Offers received”: cancel or close it first, "
                f"then the request can become “Withdrawn”. Open the briefing {briefing['reference']}")
     assert outcome.errors == [message]
-    assert snapshot(database, "requests", request) == before
+    assert snapshot(store, "requests", request) == before
 
 
 def test_the_work_queue_lists_my_files_what_is_due_and_what_is_overdue(client, database, make, case):
@@ -159,7 +159,7 @@ def test_assigned_to_is_chosen_among_the_active_staff_users(client, database, ma
     assert re.search(r'<option selected value="former@perspective.example">', select)
 
 
-def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_and_field(client, database, case):
+def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_and_field(client, store, case):
     _request, briefing = case
     page = details_page(client, "briefings", briefing)
     # What was recorded is shown again: correcting a score does not mean retyping the amount.
@@ -174,7 +174,7 @@ def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_an
     assert re.search(r'name="score-0"[^>]*value="150" aria-invalid="true" aria-describedby="score-1-0-error"', form)
     assert '<div class="invalid-feedback" id="score-1-0-error">Must be between 0 and 100.</div>' in form
     assert 'value="8 500"' in form  # what was typed is kept
-    assert stored(database, "briefings", briefing)["invitations"][1]["offer_amount"] == 800000
+    assert stored(store, "briefings", briefing)["invitations"][1]["offer_amount"] == 800000
     # Shown once: the next visit shows the form as recorded.
     assert "invalid-feedback" not in details_page(client, "briefings", briefing)
 

@@ -94,15 +94,15 @@ def test_throttled_attempts_add_one_entry_to_the_audit_not_one_each(anonymous, d
     assert throttled == 1
 
 
-def test_a_huge_status_comment_is_refused_by_its_limit(client, database, make):
+def test_a_huge_status_comment_is_refused_by_its_limit(client, store, make):
     make.lot()
     request = make.request()
-    before = stored(database, "requests", request)
+    before = stored(store, "requests", request)
 
     outcome = post_action(client, "requests", "move", request, to="withdrawn", comment="x" * 400_000)
 
     assert outcome.errors == ["Comment: At most 1000 characters."]
-    after = stored(database, "requests", request)
+    after = stored(store, "requests", request)
     assert (after["status"], after.get("status_history")) == (before["status"], before.get("status_history"))
 
 
