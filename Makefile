@@ -97,11 +97,5 @@ bench: install translations
 load: install translations
 	$(PY) bench/load.py
 
-# The new storage layer (backoffice/store/sqlite.py) against today's embedded fast paths, at 10,000
-# and 100,000 requests (STORE_BENCH_ARGS="--sizes 1000,10000" for a quicker run; docs/storage.md).
-STORE_BENCH_ARGS ?=
-bench-store: install
-	$(PY) bench/store_bench.py $(STORE_BENCH_ARGS)
-
 clean:
 	rm -rf $(VENV) instance/data

@@ -1,12 +1,16 @@
 """Synthetic data for the benchmarks: requests, providers and briefings shaped as the app stores them.
 
-Documents are written straight into the store (not through `records.create`, which
-would take minutes at 100,000 requests), in the shape `records.create` gives them:
-amounts in cents, dates as datetimes, references by natural key, `search_terms` filled,
-the audit fields and `version` set. The six lots come from `seeds/lots.json` through
-the schemas. Filling is incremental: a store at 10,000 requests is brought to 100,000
-by adding the missing ones, so one store serves every size of a run.
+Documents are written straight into the store with `insert_many` (not through
+`records.create`, which would take minutes at 100,000 requests), in the shape
+`records.create` gives them: amounts in cents, dates as datetimes, references by natural
+key, `search_terms` filled, the audit fields and `version` set. The six lots come from
+`seeds/lots.json` through the schemas. Two stores are filled with the same documents:
+ours (`backoffice.store` on SQLite, in `ours/`) and stock Flask-Admin's (tinymongo, in
+`stock/`: its pymongo view needs a pymongo-like engine). Filling is incremental: a store
+at 10,000 requests is brought to 100,000 by adding the missing ones, so one data
+directory serves every size of a run.
 """
+import copy
 import datetime as dt
 import json
 import random
@@ -182,56 +186,97 @@ def synthetic_briefing(rng, request, providers_by_lot, moment):
     return _with_terms(_stamped(doc, moment), "briefings")
 
 
+def ours_dir(data_dir):
+    """Where our app's store (SQLite, `backoffice.store`) is kept in a benchmark's data directory."""
+    return Path(data_dir) / "ours"
+
+
+def stock_dir(data_dir):
+    """Where stock Flask-Admin's copy of the same documents (tinymongo 1.3.1, the `bench` extra) is kept."""
+    return Path(data_dir) / "stock"
+
+
 def make_plain_app(data_dir):
-    """Our app over the embedded store in `data_dir`."""
+    """Our app over its SQLite store in `data_dir`."""
     from backoffice import create_app
 
-    return create_app({"DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(data_dir), "SECRET_KEY": "x", "TESTING": True})
+    # TRANSITION: DATABASE_ENGINE keeps the legacy database off mongomock until the flip removes it.
+    return create_app({"STORE_ENGINE": "sqlite", "DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(ours_dir(data_dir)),
+                       "SECRET_KEY": "x", "TESTING": True})
+
+
+def stock_database(data_dir):
+    """(client, database): stock's tinymongo copy in `data_dir`, keeping one SQLite connection per thread as our store does."""
+    from tinymongo import TinyMongoClient
+
+    from bench import tinymongo_pool
+
+    client = TinyMongoClient(str(stock_dir(data_dir)), backend="sqlite")
+    database = client["backoffice"]
+    tinymongo_pool.install(database)
+    return client, database
 
 
 def fill(data_dir, target, app=None):
-    """Bring the store to `target` requests, with their providers and briefings; return seconds spent.
+    """Bring both stores to `target` requests, with their providers and briefings; return seconds spent.
 
-    The lots and two users (a manager and a staff member, password PASSWORD) are created first.
+    Ours is filled through `backoffice.store` (the lots and two users, a manager and a staff
+    member with password PASSWORD, through the app's own `records` and `users`; the generated
+    documents with `insert_many`, each chunk in one transaction); stock's tinymongo copy gets
+    the very same documents, `_id` included, so that both sides show the same records.
     """
-    from backoffice import db, records, users
-    from backoffice.store.app import get_store
+    from backoffice import records, users
+    from backoffice.store.app import close, get_store
 
     started = time.perf_counter()
     own_app = app is None
     app = app or make_plain_app(data_dir)
-    database = db.get_db(app)
+    store = get_store(app)
+    client, stock = stock_database(data_dir)
     with app.test_request_context():
-        if database["lots"].count_documents({}) == 0:
+        if store.count("lots") == 0:
             for lot in json.loads((ROOT / "seeds" / "lots.json").read_text(encoding="utf-8")):
-                records.create("lots", lot, actor="bench")
+                records.create("lots", lot, actor="bench", store=store)
         for email, role in ((EMAIL, "manager"), (STAFF_EMAIL, "staff")):
-            if database["users"].find_one({"email": email}, {"_id": 1}) is None:
-                users.create_user(get_store(app), email, role, PASSWORD, actor="bench")
+            if store.find_one("users", {"email": email}, projection=["_id"]) is None:
+                users.create_user(store, email, role, PASSWORD, actor="bench")
+    if stock["lots"].count_documents({}) == 0:
+        stock["lots"].insert_many(store.find("lots", {}))
     moment = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    _fill_providers(database, provider_count(target), moment)
+    _fill_providers(store, stock, provider_count(target), moment)
     providers_by_lot = {lot: [] for lot in LOTS}
-    for provider in database["providers"].find({"status": "active"}, {"enterprise_number": 1, "lots": 1}):
+    for provider in store.find("providers", {"status": "active"}, projection=["enterprise_number", "lots"]):
         for item in provider["lots"]:
             providers_by_lot[item["lot"]].append(provider["enterprise_number"])
-    have = database["requests"].count_documents({})
+    have = store.count("requests")
     rng = random.Random(target)
     briefing_rng = random.Random(-target)
     for first in range(have, target, CHUNK):
         chunk = [synthetic_request(rng, number, moment) for number in range(first + 1, min(first + CHUNK, target) + 1)]
-        database["requests"].insert_many(chunk)
         briefings = [synthetic_briefing(briefing_rng, doc, providers_by_lot, moment) for doc in chunk if doc["status"] in BRIEFING_FOR]
-        if briefings:
-            database["briefings"].insert_many(briefings)
-    count = database["requests"].count_documents({})
+        _insert_both(store, stock, "requests", chunk)
+        _insert_both(store, stock, "briefings", briefings)
+    count = store.count("requests")
+    client.close()
     if own_app:
-        db.close(app)
+        close(app)
     assert count == target, (count, target)
     return time.perf_counter() - started
 
 
-def _fill_providers(database, wanted, moment):
-    have = database["providers"].count_documents({})
+def _insert_both(store, stock, collection, docs):
+    """The same documents into our store (one transaction) and stock's copy; the store gives the `_id`s."""
+    if not docs:
+        return
+    copies = copy.deepcopy(docs)
+    store.insert_many(collection, docs)  # one transaction
+    for doc, stored in zip(copies, docs):
+        doc["_id"] = stored["_id"]
+    stock[collection].insert_many(copies)
+
+
+def _fill_providers(store, stock, wanted, moment):
+    have = store.count("providers")
     rng = random.Random(wanted)
     if have < wanted:
-        database["providers"].insert_many([synthetic_provider(rng, number, moment) for number in range(have + 1, wanted + 1)])
+        _insert_both(store, stock, "providers", [synthetic_provider(rng, number, moment) for number in range(have + 1, wanted + 1)])

@@ -5,9 +5,9 @@ Run from the project root:
     .venv/bin/python bench/export_bench.py                 # 10,000 then 100,000 requests
     .venv/bin/python bench/export_bench.py --sizes 1000,10000
 
-The script fills a temporary embedded store (tinymongo on SQLite) with realistic
-synthetic requests, providers and briefings (`bench/data.py`, shaped as
-`backoffice.records.create` stores them) plus the six demo lots, then, for each size and each exporter, measures in a fresh subprocess:
+The script fills our store (`backoffice.store` on SQLite) and stock's tinymongo copy of the
+same documents with realistic synthetic requests, providers and briefings (`bench/data.py`,
+shaped as `backoffice.records.create` stores them) plus the six demo lots, then, for each size and each exporter, measures in a fresh subprocess:
 
 * throughput: rows per second for the whole download through the test client,
   signed in, reading the streamed body chunk by chunk without keeping it (the best
@@ -55,21 +55,21 @@ MAX_GROWTH_AT_10K_MB = 30
 
 
 def make_app(data_dir):
-    """Our app over the embedded store in `data_dir`, plus a stock Flask-Admin export of the same collection."""
-    from backoffice import create_app
+    """Our app over its SQLite store in `data_dir`, plus a stock Flask-Admin export of stock's copy of the same requests."""
+    from bench.data import make_plain_app, stock_database
 
-    app = create_app({"DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(data_dir), "SECRET_KEY": "x", "TESTING": True})
-    add_stock_export(app)
+    app = make_plain_app(data_dir)
+    _client, stock = stock_database(data_dir)
+    add_stock_export(app, stock)
     return app
 
 
-def add_stock_export(app):
-    """A plain `flask_admin.contrib.pymongo.ModelView` with `can_export`, on its own Admin at /stock."""
+def add_stock_export(app, stock):
+    """A plain `flask_admin.contrib.pymongo.ModelView` with `can_export` over `stock` (tinymongo), on its own Admin at /stock."""
     from flask_admin import Admin, AdminIndexView
     from flask_admin.contrib.pymongo import ModelView
     from wtforms import Form, StringField
 
-    from backoffice.db import get_db
     from schemas.request import RequestSchema
 
     class StockForm(Form):
@@ -92,7 +92,7 @@ def add_stock_export(app):
         column_formatters_export = {path: nested(path) for path in columns if "." in path}
 
     admin = Admin(app, name="Stock", url="/stock", endpoint="stock", index_view=AdminIndexView(url="/stock", endpoint="stock"))
-    admin.add_view(StockRequestView(get_db(app)["requests"], "Stock requests", endpoint="stock_requests", url="stock_requests"))
+    admin.add_view(StockRequestView(stock["requests"], "Stock requests", endpoint="stock_requests", url="stock_requests"))
 
 
 # Synthetic data: bench/data.py (shared with the page benchmark) -------------------

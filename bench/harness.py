@@ -1,9 +1,10 @@
 """The measured process of the page benchmark: our app and stock side by side, and how each operation is sent.
 
-`Bench` holds our app (signed in as staff, reading French), stock Flask-Admin in an app of
-its own (`bench/stock.py`), and for each operation: the request it sends, the engine calls
-our page made (recorded once, replayed alone) and the plain query the page needs
-(`bench/queries.py`).
+`Bench` holds our app on its SQLite store (signed in as staff, reading French), stock
+Flask-Admin in an app of its own over a tinymongo copy of the same documents
+(`bench/stock.py`), and for each operation: the request it sends, the store calls our page
+made (recorded once, replayed alone, `bench/record.py`) and the store call the page needs,
+asked directly (`bench/queries.py`).
 """
 import html.parser
 import re
@@ -81,12 +82,12 @@ class Bench:
     """Our app and stock's, a client for each (ours signed in), and the operations to time."""
 
     def __init__(self, data_dir):
-        from backoffice.db import get_db
+        from backoffice.store.app import get_store
         from bench.stock import make_stock_app
 
         self.app = data.make_plain_app(data_dir)
-        self.db = get_db(self.app)
-        self.stock_app, self.stock_view, self.plain_db = make_stock_app(data_dir)
+        self.store = get_store(self.app)
+        self.stock_app, self.stock_view, self.stock_db = make_stock_app(data_dir)
         self.ours_view = self._view("requests")
         self.client = self.app.test_client()
         self.clients = {"ours": self.client, "stock": self.stock_app.test_client()}
@@ -95,10 +96,11 @@ class Bench:
         response = self.client.post("/login", data={"email": data.STAFF_EMAIL, "password": data.PASSWORD, "csrf_token": token})
         assert response.status_code == 302, "sign-in failed"
         self.client.get("/admin/?lang=fr")
-        middle = self.db["requests"].count_documents({}) // 2
-        trio = list(self.db["requests"].find({}, {"_id": 1}, sort=[("reference", 1)], skip=middle, limit=3))
+        middle = self.store.count("requests") // 2
+        trio = self.store.page("requests", {}, sort=[("reference", 1)], skip=middle, limit=3, projection=["_id"]).documents
         # One record is shown (details, edit form), another saved again and again by ours, a third by
-        # stock (which stores what its form posts, strings where ours stores dates and amounts).
+        # stock (which stores what its form posts, strings where ours stores dates and amounts). Both
+        # stores hold the same documents under the same `_id`s (bench/data.py).
         self.record_id, self.save_id, self.stock_save_id = (str(doc["_id"]) for doc in trio)
         self.saves = 0
         self.urls = self._urls()
@@ -108,7 +110,7 @@ class Bench:
         """The record shown has a short history, as a record edited a few times has."""
         from bson import ObjectId
 
-        have = self.db["audit"].count_documents({"collection": "requests", "record": ObjectId(self.record_id)})
+        have = self.store.count("audit", {"collection": "requests", "record": ObjectId(self.record_id)})
         url = self.urls["ours"]["edit_form"]
         for _ in range(max(0, 3 - have)):
             self.send("POST", url, self._edited(self.client.get(url).get_data(as_text=True)))
@@ -180,7 +182,7 @@ class Bench:
         return _timed(lambda: self.send(method, url, fields, side))
 
     def record(self, operation):
-        """The engine calls one run of our operation makes."""
+        """The store calls one run of our operation makes."""
         from bench.record import Recorder
 
         method, url, fields = self.prepare("ours", operation)
@@ -188,25 +190,17 @@ class Bench:
             self.send(method, url, fields)
         return recorder.calls
 
-    def run_raw(self, calls, version):
-        """Time the recorded calls replayed alone (a save is replayed over the version it saw)."""
+    def run_raw(self, calls):
+        """Time the recorded calls replayed alone (a save is replayed over the record's current version)."""
         from bench.record import replay
-        from bson import ObjectId
 
-        if version is not None:
-            self.db["requests"].update_one({"_id": ObjectId(self.save_id)}, {"$set": {"version": version}})
-        return _timed(lambda: replay(calls, self.db))
+        return _timed(lambda: replay(calls, self.store))
 
     def run_query(self, operation):
-        """Time the plain query the operation needs, on stock's plain client."""
+        """Time the store call the operation needs, asked directly."""
         from bench.queries import raw_query
 
-        return _timed(raw_query(operation, self.plain_db, self.record_id, self.save_id, SEARCH))
-
-    def _version(self):
-        from bson import ObjectId
-
-        return self.db["requests"].find_one({"_id": ObjectId(self.save_id)}, {"version": 1})["version"]
+        return _timed(raw_query(operation, self.store, self.record_id, self.save_id, SEARCH))
 
 
 def _timed(action):

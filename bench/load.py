@@ -5,12 +5,12 @@ Run from the project root:
     .venv/bin/python bench/load.py                        # 50 clients, 30 s, gunicorn.conf.py's workers
     .venv/bin/python bench/load.py --clients 20 --seconds 10 --workers 3
 
-It seeds the demo data into a temporary embedded store, creates a staff user with
+It seeds the demo data into a temporary store (SQLite, `backoffice.store`), creates a staff user with
 `flask users create` (password on stdin), starts gunicorn with gunicorn.conf.py on
 127.0.0.1 and a free port, signs in, then drives the clients (threads, keep-alive
 connections) over list pages, details pages and CSV exports for the given time. It
 prints requests per second, the latency percentiles and every answer that was not a
-2xx, then checks that several workers sharing the embedded store stay correct: clients
+2xx, then checks that several workers sharing the SQLite store stay correct: clients
 create requests at the same moment (each must get its own reference) and save the same
 record over one version (exactly one save may win). Exit status 1 when any answer was a
 5xx or any request failed.
@@ -124,16 +124,20 @@ def prepare(data_dir, env):
                    env=env, cwd=ROOT, check=True, capture_output=True)
 
 
-def record_ids(data_dir):
-    """Ids of requests and briefings to open details pages of, read from the store."""
-    from tinymongo import TinyMongoClient
+def _store(data_dir):
+    """The app's SQLite store in `data_dir`, opened as the app opens it."""
+    from backoffice.store import connect
 
-    client = TinyMongoClient(str(data_dir), backend="sqlite")
+    return connect({"STORE_ENGINE": "sqlite", "BACKOFFICE_DATA_DIR": str(data_dir)})
+
+
+def record_ids(data_dir):
+    """Ids of requests, briefings and providers to open details pages of, read from the store."""
+    store = _store(data_dir)
     try:
-        db = client["backoffice"]
-        return {name: [str(doc["_id"]) for doc in db[name].find({}, {"_id": 1})] for name in ("requests", "briefings", "providers")}
+        return {name: [str(doc["_id"]) for doc in store.find(name, {}, projection=["_id"])] for name in ("requests", "briefings", "providers")}
     finally:
-        client.close()
+        store.close()
 
 
 def start_gunicorn(port, env, workers, log):
@@ -203,8 +207,6 @@ def percentile(values, share):
 
 def concurrent_writes(port, cookie, data_dir, writers=12):
     """Several workers writing at once: new requests each get their own reference; one stale save wins."""
-    from tinymongo import TinyMongoClient
-
     outcome = {}
 
     def form_of(client, path):
@@ -229,10 +231,12 @@ def concurrent_writes(port, cookie, data_dir, writers=12):
     for thread in threads:
         thread.join()
 
-    store = TinyMongoClient(str(data_dir), backend="sqlite")
+    store = _store(data_dir)
     try:
-        created = list(store["backoffice"]["requests"].find({"project_title": {"$regex": "^Charge simultanée"}}, {"reference": 1}))
-        target = store["backoffice"]["requests"].find_one({"project_title": "Charge simultanée 0"}, {"_id": 1})
+        created = [doc for doc in store.find("requests", {}, projection=["reference", "project_title"])
+                   if doc.get("project_title", "").startswith("Charge simultanée")]
+        target = next((doc for doc in store.find("requests", {}, projection=["project_title"])
+                       if doc.get("project_title") == "Charge simultanée 0"), None)
     finally:
         store.close()
     references = [doc["reference"] for doc in created]
@@ -274,7 +278,7 @@ def main():
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="load-bench-"))
-    env = dict(os.environ, BACKOFFICE_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32), FLASK_APP="app")
+    env = dict(os.environ, STORE_ENGINE="sqlite", BACKOFFICE_DATA_DIR=str(data_dir), SECRET_KEY=secrets.token_hex(32), FLASK_APP="app")
     env.pop("MONGO_URI", None)
     log = open(data_dir / "gunicorn.log", "w")  # noqa: SIM115  (closed in the finally below)
     process = None

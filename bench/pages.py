@@ -6,20 +6,20 @@ Run from the project root (`make bench` runs the default sizes):
     .venv/bin/python bench/pages.py --sizes 1000,10000    # quicker
     .venv/bin/python bench/pages.py --skip-100k           # same as --sizes 1000,10000
 
-For each size the script fills a temporary embedded store (tinymongo on SQLite) with
-synthetic requests, providers and briefings (`bench/data.py`), then measures in a fresh
-process, through the Flask test client (`bench/harness.py`):
+For each size the script fills our store (`backoffice.store` on SQLite) and a tinymongo copy
+of the same documents for stock with synthetic requests, providers and briefings
+(`bench/data.py`), then measures in a fresh process, through the Flask test client
+(`bench/harness.py`):
 
-* ours: the requests pages of the back-office, signed in as staff (list with the default
-  sort, a list sorted and filtered, a search, the details page, the edit form, the save
-  of that form, the CSV export);
-* stock: the same operations through a plain Flask-Admin pymongo view over the same
-  collection, editing and showing the same fields (`bench/stock.py`), in an app of its own;
-* raw query: the query each page needs, written the plain pymongo way on a plain client
-  (`bench/queries.py`): what the engine costs for that page's data;
-* own calls: the engine calls our page made (recorded once, `bench/record.py`), replayed
-  alone on our client: our page's database work, shortcuts included, without Flask,
-  forms or templates.
+* ours: the requests pages of the back-office (`create_app` on its SQLite store), signed
+  in as staff (list with the default sort, a list sorted and filtered, a search, the
+  details page, the edit form, the save of that form, the CSV export);
+* stock: the same operations through a plain Flask-Admin pymongo view over the tinymongo
+  copy, editing and showing the same fields (`bench/stock.py`), in an app of its own;
+* raw query: the store call each page needs, asked directly (`bench/queries.py`): what
+  the store costs for that page's data;
+* own calls: the store calls our page made (recorded once, `bench/record.py`), replayed
+  alone: our page's storage work without Flask, forms or templates.
 
 Each figure is the median of several runs after a warm-up, the four sides interleaved.
 Times are the CPU time of the measuring process (SQLite runs inside it), which a busy
@@ -64,8 +64,18 @@ LABELS = {
     "export": "CSV export",
 }
 SIDES = ("ours", "stock", "query", "calls")
-TARGET_STOCK = 1.0
-TARGET_RAW = 1.3
+# Issue 15's targets, as ours/stock ratios measured in the same run. The lists, search, save and
+# export keep the figures they had at 10,000 requests before the switchover; they are judged from
+# 10,000 requests up (at 1,000 stock's own list costs a few milliseconds, so a ratio says little).
+# The details page and the edit form stay within 2x stock at every size.
+TARGETS = {"list": 0.02, "sorted_filtered": 0.6, "search": 0.06, "save": 0.02, "export": 0.6, "details": 2.0, "edit_form": 2.0}
+FROM_SIZE = {"details": 0, "edit_form": 0}
+JUDGED_FROM = 10_000
+
+
+def target(operation, size):
+    """The ours/stock ratio `operation` must stay at or below at `size` requests, or None where none is set."""
+    return TARGETS[operation] if size >= FROM_SIZE.get(operation, JUDGED_FROM) else None
 
 
 def measure(data_dir, runs, warmup, operations, show_calls):
@@ -90,8 +100,7 @@ def measure(data_dir, runs, warmup, operations, show_calls):
             timings["ours"].append(bench.run("ours", operation))
             timings["stock"].append(bench.run("stock", operation))
             timings["query"].append(bench.run_query(operation))
-            version = bench._version() - 1 if operation == "save" else None
-            timings["calls"].append(bench.run_raw(calls, version))
+            timings["calls"].append(bench.run_raw(calls))
         for side, values in timings.items():
             line[side] = statistics.median(cpu for cpu, _wall, _growth, _peak in values)
             line[side + "_wall"] = statistics.median(wall for _cpu, wall, _growth, _peak in values)
@@ -172,8 +181,9 @@ def table(size, counts, results):
         if line is None:
             continue
         to_stock, to_query = ratio(line["ours"], line["stock"]), ratio(line["ours"], line["query"])
-        flag_stock = "" if to_stock <= TARGET_STOCK else " ✗"
-        flag_query = "" if to_query <= TARGET_RAW else " ✗"
+        limit = target(operation, size)
+        flag_stock = " ✗" if limit is not None and to_stock > limit else ""
+        flag_query = ""
         lines.append(
             f"| {LABELS[operation]} | {line['ours'] * 1000:.1f} | {line['stock'] * 1000:.1f} | {line['query'] * 1000:.1f} "
             f"| {line['calls'] * 1000:.1f} | {to_stock:.2f}{flag_stock} | {to_query:.2f}{flag_query} "
@@ -190,22 +200,19 @@ def _mb(value):
 
 
 def verdicts(all_results):
-    """The targets at 1,000 and 10,000 requests: every page at most 1.0x stock and 1.3x its raw query."""
+    """Each size against issue 15's targets (ours/stock), the figures that miss them named."""
     lines = []
     for size, (_counts, results) in all_results.items():
-        if size > 10_000:
-            continue
+        judged = [(operation, target(operation, size)) for operation in OPERATIONS if operation in results]
+        judged = [(operation, limit) for operation, limit in judged if limit is not None]
         missed = [
-            f"{LABELS[operation]} ({what} {value:.2f})"
-            for operation in OPERATIONS
-            if operation in results
-            for what, value, limit in (
-                ("ours/stock", ratio(results[operation]["ours"], results[operation]["stock"]), TARGET_STOCK),
-                ("ours/raw query", ratio(results[operation]["ours"], results[operation]["query"]), TARGET_RAW),
-            )
+            f"{LABELS[operation]} ({value:.2f}, target {limit})"
+            for operation, limit in judged
+            for value in [ratio(results[operation]["ours"], results[operation]["stock"])]
             if value > limit
         ]
-        lines.append(f"- {size:,}: " + ("all targets met" if not missed else "MISSED: " + "; ".join(missed)))
+        names = ", ".join(f"{LABELS[operation]} <= {limit}" for operation, limit in judged)
+        lines.append(f"- {size:,} ({names}): " + ("all targets met" if not missed else "MISSED: " + "; ".join(missed)))
     return "\n".join(lines)
 
 
@@ -272,7 +279,7 @@ def main():
         if not args.data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
     summary = verdicts(all_results)
-    print(f"\nTargets (every page <= {TARGET_STOCK}x stock and <= {TARGET_RAW}x its raw query, at 1,000 and 10,000):\n{summary}")
+    print(f"\nTargets (ours/stock, issue 15):\n{summary}")
     print(f"\nTotal {time.perf_counter() - started:.0f} s")
     if args.markdown:
         text = [
@@ -285,12 +292,12 @@ def main():
 
 
 def _counts(data_dir):
-    from backoffice import db
+    from backoffice.store.app import close, get_store
 
     app = data.make_plain_app(data_dir)
-    database = db.get_db(app)
-    counts = {name: database[name].count_documents({}) for name in ("requests", "briefings", "providers")}
-    db.close(app)
+    store = get_store(app)
+    counts = {name: store.count(name) for name in ("requests", "briefings", "providers")}
+    close(app)
     return counts
 
 

@@ -1,85 +1,76 @@
-"""The engine calls a page issues, recorded once and replayed alone: the page's "raw" time.
+"""The store calls a page makes, recorded once and replayed alone: the page's "own calls" time.
 
-While recording, every public call on an embedded-store collection (find, count,
-insert, update, ...) is noted with copies of its arguments, and the cursor methods
-chained onto a find (sort, limit, skip) with it. Replaying runs exactly those calls
-against the same store, reading every cursor to the end: what the page costs in the
-engine, without Flask, forms, templates or formatting.
+While recording, every public call on the store (`get`, `find`, `page`, `count`,
+`insert`, `update_if_version`, ...) is noted with copies of its arguments; a
+`transaction()` block is noted as one entry holding the calls made inside it. Replaying
+runs exactly those calls against the same store, in the same transactions, reading every
+batch to the end: what the page costs in the store, without Flask, forms, templates or
+formatting. A write guarded by a version is replayed over the record's current version
+(one `get` more), since the recorded one has been saved over since.
 """
+import contextlib
 import copy
 import threading
 import types
 
-from tinymongo.tinymongo import TinyMongoCollection, TinyMongoCursor
-
-from backoffice import db as database
+from backoffice.store import Store
 
 RECORDED = (
-    "find", "find_one", "count_documents", "estimated_document_count", "distinct", "aggregate",
-    "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
-    "find_one_and_update",
+    "get", "find_one", "find", "count", "page", "batches", "insert", "insert_many", "update_if_version", "update",
+    "delete_if_version", "delete_where", "next_sequence", "raise_sequence",
 )
-CHAINED = ("sort", "limit", "skip")
-# The app's own helpers that read through the embedded store's SQL (recorded as one call each).
-HELPERS = ("list_page", "batches", "find_all")
+VERSIONED = ("update_if_version", "delete_if_version")
 
 
 class Call:
-    """One recorded engine call and the cursor methods chained onto it."""
+    """One recorded store call."""
 
-    def __init__(self, collection, method, args, kwargs):
-        self.collection = collection
+    def __init__(self, method, args, kwargs):
         self.method = method
         self.args = args
         self.kwargs = kwargs
-        self.chain = []
 
     def __repr__(self):
-        chain = "".join(f".{name}{args!r}" for name, args, _kwargs in self.chain)
-        return f"{self.collection}.{self.method}{self.args!r}{self.kwargs or ''}{chain}"
+        return f"{self.method}{self.args!r}{self.kwargs or ''}"
 
-    def replay(self, db):
-        """Run the call again on `db` and read its whole result."""
+    def replay(self, store):
+        """Run the call again on `store` and read its whole result."""
         args, kwargs = copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
-        if self.method in HELPERS:
-            result = getattr(database, self.method)(db[self.collection], *args, **kwargs)
-        else:
-            result = getattr(db[self.collection], self.method)(*args, **kwargs)
-        for name, chain_args, chain_kwargs in self.chain:
-            result = getattr(result, name)(*chain_args, **chain_kwargs)
-        if isinstance(result, (TinyMongoCursor, types.GeneratorType)):
+        if self.method in ("insert", "insert_many"):
+            # The store gives a new document its `_id`: each replay inserts a new one.
+            docs = args[1] if self.method == "insert_many" else [args[1]]
+            for doc in docs:
+                doc.pop("_id", None)
+        if self.method in VERSIONED:
+            name, doc_id = args[0], args[1]
+            current = store.get(name, doc_id, projection=["version"])["version"]
+            if len(args) > 2:
+                args = (name, doc_id, current, *args[3:])
+            else:
+                kwargs["version"] = current
+        result = getattr(store, self.method)(*args, **kwargs)
+        if isinstance(result, types.GeneratorType):
             return list(result)
         return result
 
 
-class RecordingCursor:
-    """A cursor that notes the methods chained onto it, for the call that made it."""
+class TransactionCall:
+    """A recorded `transaction()` block and the calls made inside it."""
 
-    def __init__(self, cursor, call):
-        self._cursor = cursor
-        self._call = call
+    def __init__(self):
+        self.calls = []
 
-    def __getattr__(self, name):
-        attribute = getattr(self._cursor, name)
-        if name not in CHAINED:
-            return attribute
+    def __repr__(self):
+        return "transaction[" + "; ".join(repr(call) for call in self.calls) + "]"
 
-        def chained(*args, **kwargs):
-            self._call.chain.append((name, copy.deepcopy(args), copy.deepcopy(kwargs)))
-            self._cursor = attribute(*args, **kwargs)
-            return self
-
-        return chained
-
-    def __iter__(self):
-        return iter(self._cursor)
-
-    def __next__(self):
-        return next(self._cursor)
+    def replay(self, store):
+        with store.transaction():
+            for call in self.calls:
+                call.replay(store)
 
 
 class Recorder:
-    """Notes the engine calls made while it is active (only the outermost one of nested calls)."""
+    """Notes the store calls made while it is active (only the outermost of nested calls)."""
 
     def __init__(self):
         self.calls = []
@@ -87,50 +78,63 @@ class Recorder:
         self._originals = {}
 
     def __enter__(self):
+        for name in RECORDED + ("transaction",):
+            self._originals[name] = Store.__dict__[name]
         for name in RECORDED:
-            original = getattr(TinyMongoCollection, name)
-            self._originals[name] = original
-            setattr(TinyMongoCollection, name, self._wrap(name, original))
-        for name in HELPERS:
-            original = getattr(database, name, None)
-            if original is None:  # an older app without the helper
-                continue
-            self._originals["db." + name] = original
-            setattr(database, name, self._wrap(name, original))
+            setattr(Store, name, self._wrap(name, self._originals[name]))
+        setattr(Store, "transaction", self._wrap_transaction(self._originals["transaction"]))
         return self
 
     def __exit__(self, *exc):
         for name, original in self._originals.items():
-            if name.startswith("db."):
-                setattr(database, name[3:], original)
-            else:
-                setattr(TinyMongoCollection, name, original)
+            setattr(Store, name, original)
         return False
+
+    def _into(self):
+        block = getattr(self._local, "block", None)
+        return block.calls if block is not None else self.calls
 
     def _wrap(self, name, original):
         recorder = self
 
-        def recorded(collection, *args, **kwargs):
-            depth = getattr(recorder._local, "depth", 0)
-            if depth:
-                return original(collection, *args, **kwargs)
-            call = Call(collection.name, name, copy.deepcopy(args), copy.deepcopy(kwargs))
+        def recorded(store, *args, **kwargs):
+            if getattr(recorder._local, "depth", 0):
+                return original(store, *args, **kwargs)
+            call = Call(name, copy.deepcopy(args), copy.deepcopy(kwargs))
             recorder._local.depth = 1
             try:
-                result = original(collection, *args, **kwargs)
+                result = original(store, *args, **kwargs)
             finally:
                 recorder._local.depth = 0
-            recorder.calls.append(call)
-            if isinstance(result, TinyMongoCursor):
-                return RecordingCursor(result, call)
+            recorder._into().append(call)
             if isinstance(result, types.GeneratorType):
                 return recorder._quietly(result)
             return result
 
         return recorded
 
+    def _wrap_transaction(self, original):
+        recorder = self
+
+        @contextlib.contextmanager
+        def transaction(store):
+            if getattr(recorder._local, "depth", 0) or getattr(recorder._local, "block", None) is not None:
+                with original(store) as inner:
+                    yield inner
+                return
+            block = TransactionCall()
+            recorder._local.block = block
+            try:
+                with original(store) as inner:
+                    yield inner
+            finally:
+                recorder._local.block = None
+            recorder.calls.append(block)
+
+        return transaction
+
     def _quietly(self, generator):
-        """Run a helper's generator without recording the engine calls it makes inside."""
+        """Run a generator (batches) without recording the store calls it makes inside."""
         while True:
             self._local.depth = 1
             try:
@@ -142,7 +146,7 @@ class Recorder:
             yield item
 
 
-def replay(calls, db):
-    """Run recorded calls in order on `db`."""
+def replay(calls, store):
+    """Run recorded calls in order on `store`."""
     for call in calls:
-        call.replay(db)
+        call.replay(store)

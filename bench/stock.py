@@ -6,7 +6,8 @@ pymongo view scaffolds none) that edits the same fields as ours, with the same c
 searchable fields, and the same fields on its details page.
 
 It runs as stock runs: in a Flask app of its own with Flask-Babel, Flask-Admin's own
-templates (ours override several) and a plain `TinyMongoClient` on the same store, given
+templates (ours override several) and a plain `TinyMongoClient` (tinymongo 1.3.1, the `bench`
+extra: stock's pymongo view needs a pymongo-like engine) on a copy of the same documents, given
 the connection reuse ours has (one SQLite connection kept per thread, `bench/tinymongo_pool.py`:
 tinymongo as shipped opens one per call), so that the comparison is the pages; no sign-in,
 no CSRF, no security headers. What stock leaves out is what ours adds: roles,
@@ -15,13 +16,11 @@ the audit trail and history, names for references, validation through the schema
 from flask import Flask
 from flask_admin import Admin, AdminIndexView
 from flask_babel import Babel
-from tinymongo import TinyMongoClient
 from flask_admin.contrib.pymongo import ModelView
 from flask_admin.contrib.pymongo.filters import FilterEqual
 from wtforms import DateTimeField, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from backoffice.views.base import AUDIT_COLUMNS, _flatten_fields
-from bench import tinymongo_pool
 from backoffice.views.requests import RequestView
 from schemas.choices import (
     ELIGIBILITY_DECISIONS, LANGUAGES, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES,
@@ -109,14 +108,14 @@ class StockRequestView(ModelView):
 
 
 def make_stock_app(data_dir):
-    """(app, view, database): stock Flask-Admin over the embedded store in `data_dir`, in French."""
+    """(app, view, database): stock Flask-Admin over the tinymongo copy in `data_dir` (bench/data.py), in French."""
     from backoffice.config import ROOT
+    from bench.data import stock_database
 
     app = Flask("stock")
     app.config.update(SECRET_KEY="x", TESTING=True, BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"))
     Babel(app, locale_selector=lambda: "fr")
-    db = TinyMongoClient(str(data_dir), backend="sqlite")["backoffice"]
-    tinymongo_pool.install(db)
+    _client, db = stock_database(data_dir)
     return app, add_stock_views(app, db), db
 
 
