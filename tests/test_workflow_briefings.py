@@ -27,9 +27,6 @@ from test_workflow_requests import (
     text,
 )
 
-# The workflow is the same on every engine (the view tests cover both); one keeps the suite fast.
-pytestmark = pytest.mark.parametrize("engine", ["mongomock"], indirect=True)
-
 YEAR = dt.datetime.now(dt.timezone.utc).year
 _NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 TODAY = dt.datetime(_NOW.year, _NOW.month, _NOW.day)

@@ -14,9 +14,6 @@ import pytest
 from conftest import csrf_token
 from schemas.workflow import ACTION_ONLY, NEEDS_COMMENT, REQUEST_FLOW
 
-# The workflow is the same on every engine (the view tests cover both); one keeps the suite fast.
-pytestmark = pytest.mark.parametrize("engine", ["mongomock"], indirect=True)
-
 STAFF = "staff@perspective.example"
 YEAR = dt.datetime.now(dt.timezone.utc).year
 VERSION = re.compile(r'name="version" value="(\d+)"')
