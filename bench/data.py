@@ -205,6 +205,23 @@ def make_plain_app(data_dir):
                        "SECRET_KEY": "x", "TESTING": True})
 
 
+# The indexes stock's copy has: those the app declared on its MongoDB-shaped database before the
+# switchover (backoffice/db.py), which stock was measured with then, as any deployment would have them.
+STOCK_INDEXES = {
+    "requests": [
+        ([("reference", 1)], {"unique": True}),
+        ([("received_on", 1), ("_id", 1)], {}),
+        ([("status", 1), ("received_on", 1), ("_id", 1)], {}),
+        ([("municipality", 1), ("received_on", 1), ("_id", 1)], {}),
+        ([("lots", 1)], {}),
+        ([("organisation.type", 1)], {}),
+        ([("themes", 1)], {}),
+        ([("search_terms", 1)], {}),
+    ],
+    "lots": [([("code", 1)], {"unique": True})],
+}
+
+
 def stock_database(data_dir):
     """(client, database): stock's tinymongo copy in `data_dir`, keeping one SQLite connection per thread as our store does."""
     from tinymongo import TinyMongoClient
@@ -240,6 +257,9 @@ def fill(data_dir, target, app=None):
         for email, role in ((EMAIL, "manager"), (STAFF_EMAIL, "staff")):
             if store.find_one("users", {"email": email}, projection=["_id"]) is None:
                 users.create_user(store, email, role, PASSWORD, actor="bench")
+    for collection, indexes in STOCK_INDEXES.items():
+        for keys, options in indexes:
+            stock[collection].create_index(keys, **options)
     if stock["lots"].count_documents({}) == 0:
         stock["lots"].insert_many(store.find("lots", {}))
     moment = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
