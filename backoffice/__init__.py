@@ -1,7 +1,7 @@
 """The back-office of the Brussels participation purchasing centre."""
 from flask import Flask, jsonify, redirect, url_for
 
-from backoffice import admin, auth, cli, config, db, errors, i18n, outbox, security
+from backoffice import admin, auth, cli, config, errors, i18n, outbox, security
 from backoffice.store import app as store_app
 
 
@@ -12,10 +12,7 @@ def create_app(test_config=None):
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    db.init_app(app)
-    # TRANSITION (issue 15): the store beside the legacy database, sharing it on mongomock/MongoDB.
-    legacy = db.get_db(app)
-    store_app.init_app(app, database=None if app.config["DATABASE_ENGINE"] == "tinymongo" else legacy)
+    store_app.init_app(app)
     outbox.init_app(app)
     auth.init_app(app)
     admin.init_app(app)

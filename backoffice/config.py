@@ -56,15 +56,17 @@ def load(overrides=None):
         "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT") or "10"),
     }
     config.update(overrides or {})
-    config.setdefault("DATABASE_ENGINE", _engine(config))
+    config.setdefault("STORE_ENGINE", os.environ.get("STORE_ENGINE") or _engine(config))
+    if config["STORE_ENGINE"] not in ENGINES:
+        raise ConfigError(f"STORE_ENGINE is one of {', '.join(ENGINES)}, not {config['STORE_ENGINE']!r}.")
     if not config["SECRET_KEY"]:
-        if config["DATABASE_ENGINE"] == "mongodb" and not config.get("TESTING"):
+        if config["STORE_ENGINE"] == "mongodb" and not config.get("TESTING"):
             raise ConfigError("SECRET_KEY must be set when the app runs on MongoDB.")
         # The embedded demo store and the tests get a throw-away key per process.
         config["SECRET_KEY"] = secrets.token_hex(32)
-    elif config["DATABASE_ENGINE"] == "mongodb":
+    elif config["STORE_ENGINE"] == "mongodb":
         check_secret_key(config["SECRET_KEY"])
-    if config["DATABASE_ENGINE"] == "mongodb" and not config.get("TESTING"):
+    if config["STORE_ENGINE"] == "mongodb" and not config.get("TESTING"):
         # Outside the demo the app is served over HTTPS (behind its proxy): the cookie never travels in clear.
         config.setdefault("SESSION_COOKIE_SECURE", os.environ.get("SESSION_COOKIE_SECURE", "1") != "0")
     return config
@@ -83,10 +85,14 @@ def check_secret_key(key):
         raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes; make one with: {GENERATE}")
 
 
+# The stores (backoffice.store): the embedded SQLite file, MongoDB, and mongomock for tests.
+ENGINES = ("sqlite", "mongodb", "mongomock")
+
+
 def _engine(config):
-    """MongoDB when a URI is given; mongomock for tests; the embedded store otherwise."""
+    """MongoDB when a URI is given; mongomock for tests; the embedded SQLite store otherwise."""
     if config.get("MONGO_URI"):
         return "mongodb"
     if config.get("TESTING"):
         return "mongomock"
-    return "tinymongo"
+    return "sqlite"

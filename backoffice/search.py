@@ -97,7 +97,7 @@ def label_in_every_language(choices, value):
 
 
 def _referenced_names(reference, key):
-    """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's database.
+    """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's store.
 
     Read when the document is saved: a lot renamed later is found by its new title once the
     documents referring to it are saved or reindexed.
@@ -105,9 +105,9 @@ def _referenced_names(reference, key):
     collection, key_field, name_fields = reference
     if not isinstance(key, str) or not has_app_context():
         return []
-    from backoffice import db  # here, not at the top: backoffice.db is built on modules that import this one
+    from backoffice.store.app import get_store  # here, not at the top: the store is built on this module
 
-    doc = db.get_db()[collection].find_one({key_field: key}, {name: 1 for name in name_fields})
+    doc = get_store().find_one(collection, {key_field: key}, {name: 1 for name in name_fields})
     return [doc[name] for name in name_fields if doc and doc.get(name)]
 
 

@@ -1,7 +1,7 @@
-"""Fixtures: an app per database engine, a signed-in-like client, and record factories.
+"""Fixtures: an app per store engine, a signed-in-like client, and record factories.
 
-Without MONGO_URI every database test runs on mongomock and on the embedded
-tinymongo store; with MONGO_URI it runs on that real MongoDB (a throw-away database).
+Every test that touches data runs on mongomock and on the embedded SQLite store; with
+MONGO_URI set, on that real MongoDB too (a throw-away database).
 """
 import os
 import re
@@ -11,26 +11,27 @@ from html import unescape
 
 import pytest
 
-from backoffice import create_app, db, records, users
+from backoffice import create_app, records, users
+from backoffice.store import app as store_app
 from backoffice.store.app import get_store
 
 TEST_SECRET_KEY = secrets.token_hex(32)
-ENGINES = ["mongodb"] if os.environ.get("MONGO_URI") else ["mongomock", "tinymongo"]
+ENGINES = ["mongomock", "sqlite"] + (["mongodb"] if os.environ.get("MONGO_URI") else [])
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(params=ENGINES)
 def engine(request):
-    """The database engine under test."""
+    """The store engine under test."""
     return request.param
 
 
 @pytest.fixture
 def app(engine, tmp_path):
-    """An app on a fresh, empty database of the engine under test."""
+    """An app on a fresh, empty store of the engine under test."""
     config = {
         "TESTING": True,
-        "DATABASE_ENGINE": engine,
+        "STORE_ENGINE": engine,
         "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
         # As random as a real one: outside the demo a weak key stops the app.
         "SECRET_KEY": TEST_SECRET_KEY,
@@ -43,14 +44,8 @@ def app(engine, tmp_path):
     app = create_app(config)
     yield app
     if engine == "mongodb":
-        db.get_db(app).client.drop_database(config["MONGO_DBNAME"])
-    db.close(app)
-
-
-@pytest.fixture
-def database(app):
-    """The app's database, for reading what was stored."""
-    return db.get_db(app)
+        get_store(app).db.client.drop_database(config["MONGO_DBNAME"])
+    store_app.close(app)
 
 
 @pytest.fixture

@@ -20,62 +20,62 @@ def text(html):
 
 
 @pytest.mark.parametrize("change", [{"role": "manager"}, {"active": False}])
-def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client_as, database, change):
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client_as, store, change):
     admin = client_as("admin")
 
-    response = edit_user(admin, database, "admin@perspective.example", **change)
+    response = edit_user(admin, store, "admin@perspective.example", **change)
 
     assert LAST_ADMIN in text(response.get_data(as_text=True))
-    stored = database["users"].find_one({"email": "admin@perspective.example"})
+    stored = store.find_one("users", {"email": "admin@perspective.example"})
     assert (stored["role"], stored["active"]) == ("admin", True)
     assert admin.get("/admin/users/").status_code == 200
 
 
-def test_an_admin_may_step_down_when_another_active_admin_remains(client_as, make_user, database):
+def test_an_admin_may_step_down_when_another_active_admin_remains(client_as, make_user, store):
     admin = client_as("admin")
     make_user("admin", "second@perspective.example")
 
-    edit_user(admin, database, "admin@perspective.example", role="manager")
+    edit_user(admin, store, "admin@perspective.example", role="manager")
 
-    assert database["users"].find_one({"email": "admin@perspective.example"})["role"] == "manager"
+    assert store.find_one("users", {"email": "admin@perspective.example"})["role"] == "manager"
 
 
-def test_an_inactive_admin_does_not_count_as_the_remaining_one(client_as, make_user, database):
+def test_an_inactive_admin_does_not_count_as_the_remaining_one(client_as, make_user, store):
     admin = client_as("admin")
     make_user("admin", "second@perspective.example")
-    database["users"].update_one({"email": "second@perspective.example"}, {"$set": {"active": False}})
+    store.update("users", store.find_one("users", {"email": "second@perspective.example"})["_id"], {"active": False})
 
-    response = edit_user(admin, database, "admin@perspective.example", role="staff")
+    response = edit_user(admin, store, "admin@perspective.example", role="staff")
 
     assert LAST_ADMIN in text(response.get_data(as_text=True))
-    assert database["users"].find_one({"email": "admin@perspective.example"})["role"] == "admin"
+    assert store.find_one("users", {"email": "admin@perspective.example"})["role"] == "admin"
 
 
 # Recovery commands ----------------------------------------------------------------------
 
-def test_set_role_gives_a_new_role_and_ends_the_users_sessions(client_as, runner, database):
+def test_set_role_gives_a_new_role_and_ends_the_users_sessions(client_as, runner, store):
     staff = client_as("staff")
 
     result = runner.invoke(args=["users", "set-role", "STAFF@perspective.example", "manager"])
 
     assert result.exit_code == 0, result.output
-    assert database["users"].find_one({"email": "staff@perspective.example"})["role"] == "manager"
+    assert store.find_one("users", {"email": "staff@perspective.example"})["role"] == "manager"
     assert staff.get("/admin/requests/").status_code == 302
 
 
-def test_set_role_refuses_to_demote_the_last_active_admin(make_user, runner, database):
+def test_set_role_refuses_to_demote_the_last_active_admin(make_user, runner, store):
     make_user("admin")
 
     result = runner.invoke(args=["users", "set-role", "admin@perspective.example", "staff"])
 
     assert result.exit_code != 0
     assert LAST_ADMIN_FR in result.output
-    assert database["users"].find_one({"email": "admin@perspective.example"})["role"] == "admin"
+    assert store.find_one("users", {"email": "admin@perspective.example"})["role"] == "admin"
 
 
-def test_reactivate_lets_a_deactivated_user_sign_in_again(make_user, runner, database, anonymous):
+def test_reactivate_lets_a_deactivated_user_sign_in_again(make_user, runner, store, anonymous):
     make_user("staff")
-    database["users"].update_one({"email": "staff@perspective.example"}, {"$set": {"active": False}})
+    store.update("users", store.find_one("users", {"email": "staff@perspective.example"})["_id"], {"active": False})
 
     result = runner.invoke(args=["users", "reactivate", "staff@perspective.example"])
 
@@ -113,25 +113,25 @@ def test_an_unknown_e_mail_is_named(runner):
     ("new.person@perspective.example", OWN_EMAIL_FR),
     ("New.Person-2026!x", OWN_EMAIL_FR),
 ])
-def test_guessable_passwords_are_refused(runner, database, password, message):
+def test_guessable_passwords_are_refused(runner, store, password, message):
     result = runner.invoke(args=["users", "create", "new.person@perspective.example", "--role", "staff"], input=password + "\n")
 
     assert result.exit_code != 0
     assert message in result.output
-    assert database["users"].count_documents({}) == 0
+    assert store.count("users", {}) == 0
 
 
-def test_a_phrase_of_unrelated_words_is_accepted(runner, database):
+def test_a_phrase_of_unrelated_words_is_accepted(runner, store):
     result = runner.invoke(args=["users", "create", "new.person@perspective.example", "--role", "staff"],
                            input="quiet orchard lantern seventy\n")
 
     assert result.exit_code == 0, result.output
-    assert database["users"].count_documents({}) == 1
+    assert store.count("users", {}) == 1
 
 
 # Demo accounts --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("engine", ["tinymongo"], indirect=True)
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_demo_accounts_print_the_real_port_and_the_stored_roles(app, runner, monkeypatch):
     monkeypatch.setenv("PORT", "8123")
     runner.invoke(args=["demo-accounts"])

@@ -16,15 +16,15 @@ def lot(make):
     return make.lot()
 
 
-def entries(database, **query):
-    return list(database["audit"].find(query))
+def entries(store, **query):
+    return list(store.find("audit", query))
 
 
-def test_creating_a_record_is_recorded_with_its_values(client, database, lot):
+def test_creating_a_record_is_recorded_with_its_values(client, store, lot):
     client.form_post("/admin/requests/new/", REQUEST_FORM)
 
-    stored = database["requests"].find_one({})
-    [entry] = entries(database, action="create", collection="requests")
+    stored = store.find_one("requests", {})
+    [entry] = entries(store, action="create", collection="requests")
     assert entry["actor"] == STAFF
     assert entry["record"] == stored["_id"]
     assert entry["key"] == stored["reference"]
@@ -33,21 +33,21 @@ def test_creating_a_record_is_recorded_with_its_values(client, database, lot):
     assert entry["at"] is not None
 
 
-def _created_request(client, database, **changes):
+def _created_request(client, store, **changes):
     """A request created through the form, as a member of staff does it."""
     client.form_post("/admin/requests/new/", dict(REQUEST_FORM, **changes))
-    return database["requests"].find_one({}, sort=[("_id", -1)])
+    return store.find_one("requests", {}, sort=[("_id", -1)])
 
 
-def test_an_edit_records_each_changed_field(client, database, lot):
-    created = _created_request(client, database, project_title="Old title")
+def test_an_edit_records_each_changed_field(client, store, lot):
+    created = _created_request(client, store, project_title="Old title")
 
     client.form_post(
         f"/admin/requests/edit/?id={created['_id']}",
         dict(REQUEST_FORM, project_title="New title", municipality="21004", version="1"),
     )
 
-    [entry] = entries(database, action="update", collection="requests")
+    [entry] = entries(store, action="update", collection="requests")
     assert entry["actor"] == STAFF
     assert entry["record"] == created["_id"]
     assert entry["key"] == created["reference"]
@@ -70,16 +70,16 @@ PROVIDER_FORM = {
 }
 
 
-def test_a_status_change_is_recorded_as_such(client, database, lot):
+def test_a_status_change_is_recorded_as_such(client, store, lot):
     client.form_post("/admin/providers/new/", PROVIDER_FORM)
-    provider = database["providers"].find_one({})
+    provider = store.find_one("providers", {})
 
     client.form_post(
         f"/admin/providers/edit/?id={provider['_id']}",
         dict(PROVIDER_FORM, name="Agora scrl", status="suspended", version="1"),
     )
 
-    [entry] = entries(database, action="status_change", collection="providers")
+    [entry] = entries(store, action="status_change", collection="providers")
     assert entry["actor"] == STAFF
     assert entry["record"] == provider["_id"]
     assert {"field": "status", "before": "active", "after": "suspended"} in entry["changes"]
@@ -91,48 +91,48 @@ def test_a_status_change_is_recorded_as_such(client, database, lot):
     assert "Status: Active → Suspended" in history
 
 
-def test_a_deletion_is_recorded_with_what_was_deleted(client, database, lot, make):
+def test_a_deletion_is_recorded_with_what_was_deleted(client, store, lot, make):
     created = make.request(project_title="Gone")
 
     client.form_post("/admin/requests/delete/", {"id": str(created["_id"])}, form_url="/admin/requests/")
 
-    assert database["requests"].count_documents({}) == 0
-    [entry] = entries(database, action="delete", collection="requests")
+    assert store.count("requests", {}) == 0
+    [entry] = entries(store, action="delete", collection="requests")
     assert entry["actor"] == STAFF
     assert entry["record"] == created["_id"]
     assert entry["key"] == created["reference"]
     assert {"field": "project_title", "before": "Gone", "after": None} in entry["changes"]
 
 
-def test_a_bulk_deletion_is_recorded_too(client, database, lot, make):
+def test_a_bulk_deletion_is_recorded_too(client, store, lot, make):
     created = make.request(project_title="Gone")
 
     client.form_post("/admin/requests/action/", {"action": "delete", "rowid": str(created["_id"])}, form_url="/admin/requests/")
 
-    assert database["requests"].count_documents({}) == 0
-    [entry] = entries(database, action="delete", collection="requests")
+    assert store.count("requests", {}) == 0
+    [entry] = entries(store, action="delete", collection="requests")
     assert entry["actor"] == STAFF and entry["record"] == created["_id"]
 
 
-def test_signing_in_and_failing_to_are_recorded(anonymous, make_user, database):
+def test_signing_in_and_failing_to_are_recorded(anonymous, make_user, store):
     user = make_user("staff")
 
     anonymous.form_post("/login", {"email": user["email"], "password": "not the password"})
     anonymous.form_post("/login", {"email": user["email"], "password": PASSWORD})
 
-    [failed] = entries(database, action="sign_in_failed")
+    [failed] = entries(store, action="sign_in_failed")
     assert failed["actor"] == user["email"]
-    [signed_in] = entries(database, action="sign_in")
+    [signed_in] = entries(store, action="sign_in")
     assert signed_in["actor"] == user["email"]
     assert signed_in["collection"] == "users"
     assert signed_in["record"] == user["_id"]
     # The password typed is never written down.
-    for entry in entries(database):
+    for entry in entries(store):
         assert PASSWORD not in str(entry) and "not the password" not in str(entry)
 
 
-def test_the_details_page_tells_the_history_in_words(client, database, lot):
-    created = _created_request(client, database, project_title="Old title", municipality="21009")
+def test_the_details_page_tells_the_history_in_words(client, store, lot):
+    created = _created_request(client, store, project_title="Old title", municipality="21009")
     client.form_post(
         f"/admin/requests/edit/?id={created['_id']}",
         dict(REQUEST_FORM, project_title="New title", municipality="21004", version="1"),
@@ -152,8 +152,8 @@ def test_the_details_page_tells_the_history_in_words(client, database, lot):
     assert history.index("Project title: Old title") < history.index("Created")
 
 
-def test_the_history_lists_only_real_changes(client, database, lot):
-    created = _created_request(client, database)
+def test_the_history_lists_only_real_changes(client, store, lot):
+    created = _created_request(client, store)
 
     page = client.get(f"/admin/requests/details/?id={created['_id']}").get_data(as_text=True)
 
@@ -163,7 +163,7 @@ def test_the_history_lists_only_real_changes(client, database, lot):
     assert [change for change in changes if change.endswith("(empty) → (empty)")] == []
 
 
-def test_the_audit_trail_lists_entries_for_an_admin_and_filters_by_action(client_as, database, lot, make):
+def test_the_audit_trail_lists_entries_for_an_admin_and_filters_by_action(client_as, store, lot, make):
     created = make.request(project_title="Gone")
     admin = client_as("admin")
     admin.form_post("/admin/requests/delete/", {"id": str(created["_id"])}, form_url="/admin/requests/")
@@ -179,10 +179,10 @@ def test_the_audit_trail_lists_entries_for_an_admin_and_filters_by_action(client
     assert "Project title" in cells(filtered, "changes")[0]  # field labels, never internal names
 
 
-def test_audit_entries_cannot_be_changed_through_any_url(client_as, database, lot, make):
+def test_audit_entries_cannot_be_changed_through_any_url(client_as, store, lot, make):
     make.request()
     admin = client_as("admin")
-    before = entries(database)
+    before = entries(store)
     entry_id = str(before[0]["_id"])
     page = admin.get("/admin/audit/").get_data(as_text=True)
     assert "/admin/audit/edit/" not in page and "/admin/audit/delete/" not in page and "/admin/audit/new/" not in page
@@ -203,7 +203,7 @@ def test_audit_entries_cannot_be_changed_through_any_url(client_as, database, lo
             response = admin.form_post(url, data, form_url="/admin/audit/")
         assert response.status_code in (302, 403, 404, 405), url
 
-    after = entries(database)
+    after = entries(store)
     assert all(entry in after for entry in before)
     assert all(entry["actor"] != "someone else" for entry in after)
 
@@ -240,7 +240,7 @@ def break_audit(monkeypatch):
     return breaking
 
 
-def test_a_failed_audit_write_shows_an_error_and_is_logged(client, database, lot, break_audit, caplog):
+def test_a_failed_audit_write_shows_an_error_and_is_logged(client, store, lot, break_audit, caplog):
     break_audit()
     with caplog.at_level(logging.ERROR):
         response = client.form_post("/admin/requests/new/", REQUEST_FORM)
@@ -256,16 +256,16 @@ def test_a_failed_audit_write_shows_an_error_and_is_logged(client, database, lot
     assert "successfully" not in client.get("/admin/requests/").get_data(as_text=True)
 
 
-def test_a_failed_audit_write_leaves_no_unrecorded_record(client, database, lot, break_audit):
+def test_a_failed_audit_write_leaves_no_unrecorded_record(client, store, lot, break_audit):
     break_audit()
 
     client.form_post("/admin/requests/new/", REQUEST_FORM)
 
     # The user was told the save failed: a request that the trail does not know must not be left behind.
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
-def test_a_failed_audit_write_leaves_no_unrecorded_edit(client, database, lot, make, break_audit):
+def test_a_failed_audit_write_leaves_no_unrecorded_edit(client, store, lot, make, break_audit):
     created = make.request(project_title="Old title")
     break_audit()
 
@@ -274,14 +274,14 @@ def test_a_failed_audit_write_leaves_no_unrecorded_edit(client, database, lot, m
     )
 
     assert response.status_code >= 500
-    assert database["requests"].find_one({"_id": created["_id"]})["project_title"] == "Old title"
+    assert store.find_one("requests", {"_id": created["_id"]})["project_title"] == "Old title"
 
 
-def test_a_failed_audit_write_leaves_no_unrecorded_deletion(client, database, lot, make, break_audit):
+def test_a_failed_audit_write_leaves_no_unrecorded_deletion(client, store, lot, make, break_audit):
     created = make.request()
     break_audit()
 
     response = client.form_post("/admin/requests/delete/", {"id": str(created["_id"])}, form_url="/admin/requests/")
 
     assert response.status_code >= 500
-    assert database["requests"].find_one({"_id": created["_id"]}) is not None
+    assert store.find_one("requests", {"_id": created["_id"]}) is not None

@@ -6,15 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from backoffice import create_app, db, seeding
+from backoffice import create_app, seeding
 from backoffice.store import DuplicateKey
+from backoffice.store import app as store_app
 from backoffice.store.app import get_store
 from conftest import PASSWORD, TEST_SECRET_KEY, csrf_token
 
 
 def fresh_app(engine, tmp_path):
     """A second app on an empty store of the same engine."""
-    config = {"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "fresh"), "SECRET_KEY": TEST_SECRET_KEY}
+    config = {"TESTING": True, "STORE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "fresh"), "SECRET_KEY": TEST_SECRET_KEY}
     if engine == "mongodb":
         config["MONGO_URI"] = os.environ["MONGO_URI"]
         config["MONGO_DBNAME"] = f"backoffice_test_{uuid.uuid4().hex[:12]}"
@@ -27,8 +28,8 @@ def other(engine, tmp_path):
     app = fresh_app(engine, tmp_path)
     yield app
     if engine == "mongodb":
-        db.get_db(app).client.drop_database(app.config["MONGO_DBNAME"])
-    db.close(app)
+        get_store(app).db.client.drop_database(app.config["MONGO_DBNAME"])
+    store_app.close(app)
 
 
 @pytest.fixture

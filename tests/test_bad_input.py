@@ -103,7 +103,7 @@ def test_a_json_body_to_the_sign_in_signs_nobody_in(anonymous, make_user, body):
     assert anonymous.get("/admin/").status_code == 302
 
 
-def test_a_bulk_delete_of_an_unknown_id_says_so_plainly(client, make, database):
+def test_a_bulk_delete_of_an_unknown_id_says_so_plainly(client, make, store):
     lot = make.lot()
     token = csrf_token(client.get("/admin/lots/").get_data(as_text=True))
 
@@ -118,10 +118,10 @@ def test_a_bulk_delete_of_an_unknown_id_says_so_plainly(client, make, database):
     assert "This record does not exist (any more)." in page
     assert "NoneType" not in page
     # The real record in the same selection is still deleted.
-    assert database["lots"].count_documents({}) == 0
+    assert store.count("lots", {}) == 0
 
 
-def test_a_score_that_is_no_number_is_refused_by_name(client, make, database):
+def test_a_score_that_is_no_number_is_refused_by_name(client, make, store):
     make.lot()
     make.provider()
     request = make.request(status="briefing")
@@ -144,7 +144,7 @@ def test_a_score_that_is_no_number_is_refused_by_name(client, make, database):
     assert response.status_code == 200
     shown = text(response.get_data(as_text=True))
     assert "Score out of 100" in shown
-    assert database["briefings"].find_one({"_id": briefing["_id"]})["invitations"][0]["response"] == "pending"
+    assert store.find_one("briefings", {"_id": briefing["_id"]})["invitations"][0]["response"] == "pending"
 
 
 # Generated query strings -------------------------------------------------------------------

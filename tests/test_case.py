@@ -70,9 +70,9 @@ def test_a_briefing_links_its_request_providers_and_lots(client, case):
     assert client.get("/admin/requests/key/?key=REQ-1999-9999").status_code == 404
 
 
-def test_a_provider_page_lists_its_invitations_offers_and_awards(client, database, case):
+def test_a_provider_page_lists_its_invitations_offers_and_awards(client, store, case):
     _request, briefing = case
-    agora = database["providers"].find_one({"enterprise_number": AGORA})
+    agora = store.find_one("providers", {"enterprise_number": AGORA})
 
     page = details_page(client, "providers", agora)
 
@@ -97,7 +97,7 @@ def test_audit_rows_link_to_their_record(client_as, case):
     ("description", "Première ligne\nSeconde ligne", "Première ligne\r\nSeconde ligne"),
     ("themes", ["mobility", "youth"], ["youth", "mobility"]),
 ], ids=["line-endings", "order"])
-def test_no_history_entry_for_a_value_that_did_not_change(app, database, make, field, before, after):
+def test_no_history_entry_for_a_value_that_did_not_change(app, store, make, field, before, after):
     make.lot()
     request = make.request(**{field: before})
     with app.test_request_context():
@@ -122,7 +122,7 @@ def test_a_request_is_not_withdrawn_under_an_open_briefing(client, store, case):
     assert snapshot(store, "requests", request) == before
 
 
-def test_the_work_queue_lists_my_files_what_is_due_and_what_is_overdue(client, database, make, case):
+def test_the_work_queue_lists_my_files_what_is_due_and_what_is_overdue(client, store, make, case):
     _request, briefing = case
     mine = make.request(assigned_to="staff@perspective.example", project_title="Mon dossier")
     make.request(assigned_to="someone@perspective.example", project_title="Pas le mien")
@@ -140,13 +140,13 @@ def test_the_work_queue_lists_my_files_what_is_due_and_what_is_overdue(client, d
     assert str(briefing["_id"]) in listed("overdue") and str(soon["_id"]) not in listed("overdue")
 
 
-def test_assigned_to_is_chosen_among_the_active_staff_users(client, database, make_user, make):
+def test_assigned_to_is_chosen_among_the_active_staff_users(client, store, make_user, make):
     make.lot()
     make_user("staff", "lea@perspective.example")
     make_user("admin", "ali@perspective.example")
     make_user("manager", "max@perspective.example")
     gone = make_user("staff", "gone@perspective.example")
-    database["users"].update_one({"_id": gone["_id"]}, {"$set": {"active": False}})
+    store.update("users", gone["_id"], {"active": False})
     request = make.request(assigned_to="former@perspective.example")
 
     page = client.get(f"/admin/requests/edit/?id={request['_id']}").get_data(as_text=True)
@@ -179,18 +179,17 @@ def test_a_response_form_is_prefilled_and_its_errors_sit_next_to_the_provider_an
     assert "invalid-feedback" not in details_page(client, "briefings", briefing)
 
 
-def test_related_lists_are_read_in_one_query_whatever_their_length(client, database, make, case, monkeypatch):
+def test_related_lists_are_read_in_one_query_whatever_their_length(client, store, make, case, monkeypatch):
     request, _briefing = case
-    agora = database["providers"].find_one({"enterprise_number": AGORA})
-    collection_class = type(database["briefings"])
-    original, reads = collection_class.find, []
+    agora = store.find_one("providers", {"enterprise_number": AGORA})
+    original, reads = store.find, []
 
-    def counted(self, *args, **kwargs):
-        if getattr(self, "name", None) == "briefings":
+    def counted(name, *args, **kwargs):
+        if name == "briefings":
             reads.append(args[0] if args else kwargs.get("filter"))
-        return original(self, *args, **kwargs)
+        return original(name, *args, **kwargs)
 
-    monkeypatch.setattr(collection_class, "find", counted)
+    monkeypatch.setattr(store, "find", counted)
 
     def briefing_reads():
         reads.clear()

@@ -161,9 +161,8 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
 
 
 def engine_config(engine):
-    """The configuration of an app on `engine` (the store engines, and the legacy names they replace)."""
-    legacy = {"sqlite": "tinymongo"}.get(engine, engine)
-    return {"DATABASE_ENGINE": legacy, "STORE_ENGINE": {"tinymongo": "sqlite"}.get(engine, engine)}
+    """The configuration of an app on `engine`."""
+    return {"STORE_ENGINE": engine}
 
 
 def restored_files(engine, path, folder):
@@ -181,7 +180,7 @@ def restored_files(engine, path, folder):
 
 
 # The other engine of each: MongoDB keeps contents in GridFS, the embedded store in a folder.
-OTHER_ENGINE = {"mongomock": "sqlite", "mongodb": "sqlite", "sqlite": "mongomock", "tinymongo": "mongomock"}
+OTHER_ENGINE = {"mongomock": "sqlite", "mongodb": "sqlite", "sqlite": "mongomock"}
 
 
 def test_a_backup_carries_the_files_to_the_other_engine(app, engine, client, store, records, runner, tmp_path):

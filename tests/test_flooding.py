@@ -26,15 +26,15 @@ def multipart(fields, filename, content):
     return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
 
 
-def test_a_two_megabyte_field_is_refused_before_it_is_read(anonymous, database):
+def test_a_two_megabyte_field_is_refused_before_it_is_read(anonymous, store):
     token = csrf_token(anonymous.get("/login").get_data(as_text=True))
-    entries = database["audit"].count_documents({})
+    entries = store.count("audit", {})
 
     response = anonymous.post("/login", data={"email": "x" * 2_000_000, "password": "p", "csrf_token": token})
 
     assert response.status_code == 413
     assert TOO_LARGE in text(response.get_data(as_text=True))
-    assert database["audit"].count_documents({}) == entries
+    assert store.count("audit", {}) == entries
 
 
 def test_a_three_megabyte_upload_to_the_sign_in_is_refused(anonymous):
@@ -68,18 +68,18 @@ def test_a_view_that_takes_files_has_its_own_larger_limit(app):
     assert received["size"] == 3_000_004
 
 
-def test_an_e_mail_longer_than_254_characters_is_not_recorded(anonymous, database, make_user):
+def test_an_e_mail_longer_than_254_characters_is_not_recorded(anonymous, store, make_user):
     make_user("staff")
     token = csrf_token(anonymous.get("/login").get_data(as_text=True))
-    entries = database["audit"].count_documents({})
+    entries = store.count("audit", {})
 
     response = anonymous.post("/login", data={"email": "a" * 250 + "@b.be", "password": PASSWORD, "csrf_token": token})
 
     assert "The e-mail address or the password is wrong." in text(response.get_data(as_text=True))
-    assert database["audit"].count_documents({}) == entries
+    assert store.count("audit", {}) == entries
 
 
-def test_throttled_attempts_add_one_entry_to_the_audit_not_one_each(anonymous, database, make_user, monkeypatch):
+def test_throttled_attempts_add_one_entry_to_the_audit_not_one_each(anonymous, store, make_user, monkeypatch):
     make_user("staff")
     moment = auth.now()
     monkeypatch.setattr(auth, "now", lambda: moment)  # every attempt within the same wait
@@ -90,7 +90,7 @@ def test_throttled_attempts_add_one_entry_to_the_audit_not_one_each(anonymous, d
     ]
 
     assert statuses.count(429) == 8
-    throttled = database["audit"].count_documents({"action": "sign_in_failed", "details.reason": "throttled"})
+    throttled = store.count("audit", {"action": "sign_in_failed", "details.reason": "throttled"})
     assert throttled == 1
 
 
@@ -106,10 +106,10 @@ def test_a_huge_status_comment_is_refused_by_its_limit(client, store, make):
     assert (after["status"], after.get("status_history")) == (before["status"], before.get("status_history"))
 
 
-def test_report_downloads_keep_only_the_known_arguments_in_the_audit(client_as, database):
+def test_report_downloads_keep_only_the_known_arguments_in_the_audit(client_as, store):
     manager = client_as("manager")
 
     manager.get("/admin/reports/by_lot.csv?from=2026-01-01&to=2026-12-31&junk=" + "j" * 5000 + "&year=2026x")
 
-    entry = database["audit"].find_one({"action": "export", "details.report": "by_lot"})
+    entry = store.find_one("audit", {"action": "export", "details.report": "by_lot"})
     assert entry["details"]["args"] == {"from": "2026-01-01", "to": "2026-12-31", "year": "2026x"}

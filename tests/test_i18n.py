@@ -300,7 +300,7 @@ INVALID_REQUEST = {
 }
 
 
-def _admin_pages(app, database):
+def _admin_pages(app, store):
     """Home, then every view's list; for collections also the create form, an edit form and a details page."""
     admin = app.extensions["admin"][0]
     pages = [admin.index_view.url + "/"]
@@ -311,7 +311,7 @@ def _admin_pages(app, database):
         if isinstance(view, CollectionView):
             if view.allow_create:
                 pages.append(view.url + "/new/")
-            doc = database[view.schema.collection].find_one({}, sort=[("_id", 1)])
+            doc = store.find_one(view.schema.collection, {}, sort=[("_id", 1)])
             pages += [f"{view.url}/edit/?id={doc['_id']}", f"{view.url}/details/?id={doc['_id']}"]
     return pages
 
@@ -321,13 +321,13 @@ def _with_lang(url, lang):
 
 
 @one_engine
-def test_every_page_speaks_only_the_chosen_language(app, database, client_as):
+def test_every_page_speaks_only_the_chosen_language(app, store, client_as):
     with app.app_context():
         report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
     admin = client_as("admin")
     signed_out = app.test_client()
-    pages = _admin_pages(app, database)
+    pages = _admin_pages(app, store)
     for needed in ("/admin/", "/admin/requests/", "/admin/briefings/", "/admin/providers/", "/admin/lots/",
                    "/admin/users/", "/admin/audit/", "/admin/requests/new/", "/admin/lots/new/"):
         assert needed in pages
@@ -390,7 +390,7 @@ def _field_messages(html):
         }),
     ],
 )
-def test_a_refused_save_says_why_next_to_each_field_in_the_users_language(client, database, lang, expected):
+def test_a_refused_save_says_why_next_to_each_field_in_the_users_language(client, store, lang, expected):
     response = client.form_post(_with_lang("/admin/requests/new/", lang), INVALID_REQUEST)
 
     html = response.get_data(as_text=True)
@@ -400,7 +400,7 @@ def test_a_refused_save_says_why_next_to_each_field_in_the_users_language(client
     messages = _field_messages(html)
     for label, message in expected.items():
         assert messages.get(label) == [message], messages
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
 @one_engine
@@ -499,7 +499,7 @@ def _sign_in(browser, email, **headers):
 
 
 @one_engine
-def test_the_sign_in_page_speaks_the_language_this_browser_last_used(app, database, make_user):
+def test_the_sign_in_page_speaks_the_language_this_browser_last_used(app, store, make_user):
     user = make_user("staff", language="nl")
     browser = app.test_client()
     _sign_in(browser, user["email"], **{"Accept-Language": "fr-BE"})
@@ -514,7 +514,7 @@ def test_the_sign_in_page_speaks_the_language_this_browser_last_used(app, databa
 
 
 @one_engine
-def test_a_language_chosen_on_the_sign_in_page_stays_after_sign_in_and_is_saved(app, database, make_user):
+def test_a_language_chosen_on_the_sign_in_page_stays_after_sign_in_and_is_saved(app, store, make_user):
     user = make_user("staff", language="fr")
     browser = app.test_client()
     assert _lang(browser.get("/login?lang=nl")) == "nl"
@@ -522,7 +522,7 @@ def test_a_language_chosen_on_the_sign_in_page_stays_after_sign_in_and_is_saved(
     _sign_in(browser, user["email"])
 
     assert _lang(browser.get("/admin/")) == "nl"
-    assert database["users"].find_one({"email": user["email"]})["language"] == "nl"
+    assert store.find_one("users", {"email": user["email"]})["language"] == "nl"
 
 
 # Amounts and dates -----------------------------------------------------------

@@ -152,11 +152,11 @@ def _offences_on(url, html, lang, wrong, seeded):
 
 
 @pytest.fixture
-def seeded(app, database):
+def seeded(app, store):
     with app.app_context():
         report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors
-    return database
+    return store
 
 
 @one_engine

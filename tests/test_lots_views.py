@@ -28,11 +28,11 @@ def english(client):
     client.get("/admin/?lang=en")
 
 
-def test_create_stores_the_validated_document(client, database):
+def test_create_stores_the_validated_document(client, store):
     response = client.form_post("/admin/lots/new/", FORM)
 
     assert response.status_code == 302
-    stored = database["lots"].find_one({})
+    stored = store.find_one("lots", {})
     assert stored["code"] == "L1"
     assert stored["name_fr"] == "Mission globale de A à Z"
     assert stored["name_nl"] == "Globale opdracht van A tot Z"
@@ -46,15 +46,15 @@ def test_create_stores_the_validated_document(client, database):
     assert "description_nl" not in stored
 
 
-def test_an_unticked_box_stores_an_inactive_lot(client, database):
+def test_an_unticked_box_stores_an_inactive_lot(client, store):
     form = {key: value for key, value in FORM.items() if key != "active"}
 
     client.form_post("/admin/lots/new/", form)
 
-    assert database["lots"].find_one({})["active"] is False
+    assert store.find_one("lots", {})["active"] is False
 
 
-def test_end_before_start_is_refused(client, database):
+def test_end_before_start_is_refused(client, store):
     form = dict(FORM, starts_on="2028-01-31", ends_on="2024-02-01")
 
     response = client.form_post("/admin/lots/new/", form)
@@ -63,29 +63,29 @@ def test_end_before_start_is_refused(client, database):
     page = response.get_data(as_text=True)
     assert "The end date comes before the start date." in page
     assert page.index("end date comes before") > page.index('name="ends_on"')
-    assert database["lots"].count_documents({}) == 0
+    assert store.count("lots", {}) == 0
 
 
-def test_duplicate_code_is_refused(client, database, make):
+def test_duplicate_code_is_refused(client, store, make):
     make.lot(name_fr="Premier")
 
     response = client.form_post("/admin/lots/new/", dict(FORM, name_fr="Second"))
 
     assert response.status_code == 200
     assert "Another record already has this value." in response.get_data(as_text=True)
-    assert [doc["name_fr"] for doc in database["lots"].find({})] == ["Premier"]
+    assert [doc["name_fr"] for doc in store.find("lots", {})] == ["Premier"]
 
 
-def test_badly_formed_code_and_amount_are_refused(client, database):
+def test_badly_formed_code_and_amount_are_refused(client, store):
     response = client.form_post("/admin/lots/new/", dict(FORM, code="X1", ceiling_amount="beaucoup"))
 
     page = response.get_data(as_text=True)
     assert "A lot code reads L1, L2, … L6." in page
     assert "Not a valid amount (for example 12500 or 12500,50)." in page
-    assert database["lots"].count_documents({}) == 0
+    assert store.count("lots", {}) == 0
 
 
-def test_edit_saves_changes_and_bumps_the_version(client, database, make):
+def test_edit_saves_changes_and_bumps_the_version(client, store, make):
     created = make.lot(ceiling_amount="100000")
     url = f"/admin/lots/edit/?id={created['_id']}"
     page = client.get(url).get_data(as_text=True)
@@ -94,14 +94,14 @@ def test_edit_saves_changes_and_bumps_the_version(client, database, make):
     response = client.form_post(url, dict(FORM, name_nl="Globale opdracht", ceiling_amount="", version="1"))
 
     assert response.status_code == 302
-    stored = database["lots"].find_one({"_id": created["_id"]})
+    stored = store.find_one("lots", {"_id": created["_id"]})
     assert stored["name_nl"] == "Globale opdracht"
     assert "ceiling_amount" not in stored
     assert stored["code"] == "L1"
     assert stored["version"] == 2
 
 
-def test_the_code_cannot_be_changed(client, database, make):
+def test_the_code_cannot_be_changed(client, store, make):
     created = make.lot()
     url = f"/admin/lots/edit/?id={created['_id']}"
 
@@ -109,11 +109,11 @@ def test_the_code_cannot_be_changed(client, database, make):
 
     assert response.status_code == 200
     assert "This value cannot be changed once the record exists." in response.get_data(as_text=True)
-    stored = database["lots"].find_one({"_id": created["_id"]})
+    stored = store.find_one("lots", {"_id": created["_id"]})
     assert stored["code"] == "L1"
     assert stored["name_fr"] == "Mission globale de A à Z"
     assert stored["version"] == 1
-    assert database["lots"].count_documents({"code": "L2"}) == 0
+    assert store.count("lots", {"code": "L2"}) == 0
 
 
 def _delete(client, lot):
@@ -122,17 +122,17 @@ def _delete(client, lot):
     return unescape(client.get("/admin/lots/").get_data(as_text=True))
 
 
-def test_delete_is_refused_while_a_provider_is_party_to_the_lot(client, database, make):
+def test_delete_is_refused_while_a_provider_is_party_to_the_lot(client, store, make):
     lot = make.lot()
     make.provider(name="Agora Participation scrl")
 
     page = _delete(client, lot)
 
     assert "cannot be deleted" in page and "Agora Participation scrl" in page
-    assert database["lots"].count_documents({}) == 1
+    assert store.count("lots", {}) == 1
 
 
-def test_delete_is_refused_while_a_request_asks_for_the_lot(client, database, make):
+def test_delete_is_refused_while_a_request_asks_for_the_lot(client, store, make):
     make.lot()
     lot = make.lot(code="L2", name_fr="Conception", name_nl="Ontwerp")
     make.request(lots=["L2"], project_title="Jardin partagé")
@@ -140,17 +140,17 @@ def test_delete_is_refused_while_a_request_asks_for_the_lot(client, database, ma
     page = _delete(client, lot)
 
     assert "cannot be deleted" in page and f"REQ-{YEAR}-0001 — Jardin partagé" in page
-    assert database["lots"].count_documents({"code": "L2"}) == 1
+    assert store.count("lots", {"code": "L2"}) == 1
 
 
-def test_delete_removes_an_unreferenced_lot(client, database, make):
+def test_delete_removes_an_unreferenced_lot(client, store, make):
     make.lot()
     lot = make.lot(code="L6", name_fr="Évaluation", name_nl="Beoordeling")
 
     page = _delete(client, lot)
 
     assert "cannot be deleted" not in page
-    assert [doc["code"] for doc in database["lots"].find({})] == ["L1"]
+    assert [doc["code"] for doc in store.find("lots", {})] == ["L1"]
 
 
 def test_list_is_sorted_by_code_and_shows_the_ceiling_in_euro(client, make):

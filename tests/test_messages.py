@@ -24,13 +24,13 @@ def _alerts(html, kind):
         ("en", f"Request REQ-{YEAR}-0001 created.", f"Request REQ-{YEAR}-0001 saved."),
     ],
 )
-def test_a_created_and_a_saved_request_are_named_and_linked(client, database, make, lang, created, saved):
+def test_a_created_and_a_saved_request_are_named_and_linked(client, store, make, lang, created, saved):
     make.lot()
     client.get(f"/admin/?lang={lang}")
 
     page = client.form_post("/admin/requests/new/", FORM, follow_redirects=True).get_data(as_text=True)
 
-    stored = database["requests"].find_one({})
+    stored = store.find_one("requests", {})
     assert _alerts(page, "success") == [created]
     assert f'<a href="/admin/requests/details/?id={stored["_id"]}">REQ-{YEAR}-0001</a>' in page
 
@@ -39,7 +39,7 @@ def test_a_created_and_a_saved_request_are_named_and_linked(client, database, ma
     assert _alerts(page, "success") == [saved]
 
 
-def test_a_deleted_provider_is_named(client, database, make):
+def test_a_deleted_provider_is_named(client, store, make):
     make.lot()
     provider = make.provider()
     client.get("/admin/?lang=fr")
@@ -48,10 +48,10 @@ def test_a_deleted_provider_is_named(client, database, make):
                             form_url="/admin/providers/", follow_redirects=True).get_data(as_text=True)
 
     assert _alerts(page, "success") == [f"Prestataire {provider['name']} supprimé."]
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0
 
 
-def test_a_bulk_delete_of_a_referenced_record_only_says_it_was_refused(client, database, make):
+def test_a_bulk_delete_of_a_referenced_record_only_says_it_was_refused(client, store, make):
     lot = make.lot()
     make.request(lots=[lot["code"]])
     client.get("/admin/?lang=fr")
@@ -62,10 +62,10 @@ def test_a_bulk_delete_of_a_referenced_record_only_says_it_was_refused(client, d
     assert _alerts(page, "success") == []
     assert len(_alerts(page, "danger")) == 1
     assert "ne peut pas être supprimé" in _alerts(page, "danger")[0]
-    assert database["lots"].count_documents({}) == 1
+    assert store.count("lots", {}) == 1
 
 
-def test_a_bulk_delete_counts_what_it_deleted(client, database, make):
+def test_a_bulk_delete_counts_what_it_deleted(client, store, make):
     make.lot()
     first, second = make.provider(), make.provider(enterprise_number="0403.170.701", name="Deuxième")
     client.get("/admin/?lang=nl")
@@ -75,4 +75,4 @@ def test_a_bulk_delete_counts_what_it_deleted(client, database, make):
                             form_url="/admin/providers/", follow_redirects=True).get_data(as_text=True)
 
     assert _alerts(page, "success") == ["2 records zijn verwijderd."]
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0

@@ -50,11 +50,11 @@ def table_cells(html, column):
     return found
 
 
-def test_create_stores_the_validated_document(client, database, lot):
+def test_create_stores_the_validated_document(client, store, lot):
     response = client.form_post("/admin/providers/new/", FORM)
 
     assert response.status_code == 302
-    stored = database["providers"].find_one({})
+    stored = store.find_one("providers", {})
     assert stored["name"] == "Agora Participation scrl"
     assert stored["enterprise_number"] == "0123456749"
     assert stored["address"] == {"street": "Rue de la Loi 16", "postcode": "1000", "city": "Bruxelles", "country": "BE"}
@@ -69,37 +69,37 @@ def test_create_stores_the_validated_document(client, database, lot):
     assert "notes" not in stored
 
 
-def test_duplicate_enterprise_number_is_refused(client, database, make, lot):
+def test_duplicate_enterprise_number_is_refused(client, store, make, lot):
     make.provider(name="Premier prestataire")
 
     response = client.form_post("/admin/providers/new/", dict(FORM, name="Second prestataire"))
 
     assert response.status_code == 200
     assert "Another record already has this value." in response.get_data(as_text=True)
-    assert [doc["name"] for doc in database["providers"].find({})] == ["Premier prestataire"]
+    assert [doc["name"] for doc in store.find("providers", {})] == ["Premier prestataire"]
 
 
-def test_wrong_check_digits_are_refused_next_to_the_field(client, database, lot):
+def test_wrong_check_digits_are_refused_next_to_the_field(client, store, lot):
     response = client.form_post("/admin/providers/new/", dict(FORM, enterprise_number="0123.456.748"))
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "This enterprise number does not exist: its check digits are wrong." in page
     assert page.index("check digits are wrong") > page.index('name="enterprise_number"')
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0
 
 
-def test_unknown_lot_and_missing_language_are_refused(client, database, lot):
+def test_unknown_lot_and_missing_language_are_refused(client, store, lot):
     form = {key: value for key, value in FORM.items() if key != "languages"}
 
     page = client.form_post("/admin/providers/new/", dict(form, **{"lots-0-lot": "L9"})).get_data(as_text=True)
 
     assert "This record does not exist (any more)." in page
     assert "Choose at least one." in page
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0
 
 
-def test_edit_keeps_the_enterprise_number_and_bumps_the_version(client, database, make, lot):
+def test_edit_keeps_the_enterprise_number_and_bumps_the_version(client, store, make, lot):
     created = make.provider()
     url = f"/admin/providers/edit/?id={created['_id']}"
     page = client.get(url).get_data(as_text=True)
@@ -109,21 +109,21 @@ def test_edit_keeps_the_enterprise_number_and_bumps_the_version(client, database
     response = client.form_post(url, dict(FORM, name="Agora Nouvelle", status="suspended", version="1"))
 
     assert response.status_code == 302
-    stored = database["providers"].find_one({"_id": created["_id"]})
+    stored = store.find_one("providers", {"_id": created["_id"]})
     assert stored["name"] == "Agora Nouvelle"
     assert stored["status"] == "suspended"
     assert stored["enterprise_number"] == "0123456749"
     assert stored["version"] == 2
 
 
-def test_edit_cannot_change_the_enterprise_number(client, database, make, lot):
+def test_edit_cannot_change_the_enterprise_number(client, store, make, lot):
     created = make.provider()
     url = f"/admin/providers/edit/?id={created['_id']}"
 
     response = client.form_post(url, dict(FORM, enterprise_number="0417.497.106", version="1"))
 
     assert "This value cannot be changed once the record exists." in response.get_data(as_text=True)
-    stored = database["providers"].find_one({"_id": created["_id"]})
+    stored = store.find_one("providers", {"_id": created["_id"]})
     assert stored["enterprise_number"] == "0123456749"
     assert stored["version"] == 1
 
@@ -188,7 +188,7 @@ def test_search_finds_the_enterprise_number_typed_with_dots(client, make, lot):
     assert _names(client, "search=0417497106") == {"Atelier Éco-Citoyen"}
 
 
-def test_delete_is_refused_while_a_briefing_invites_the_provider(client, database, make, lot):
+def test_delete_is_refused_while_a_briefing_invites_the_provider(client, store, make, lot):
     provider = make.provider()
     request = make.request()
     make.briefing(request=request["reference"], invitations=[{"provider": "0123456749", "lot": "L1"}])
@@ -198,14 +198,14 @@ def test_delete_is_refused_while_a_briefing_invites_the_provider(client, databas
     assert response.status_code == 302
     page = client.get("/admin/providers/").get_data(as_text=True)
     assert "cannot be deleted" in page and f"BRF-{YEAR}-0001" in page
-    assert database["providers"].count_documents({}) == 1
+    assert store.count("providers", {}) == 1
 
 
-def test_delete_removes_an_unreferenced_provider(client, database, make, lot):
+def test_delete_removes_an_unreferenced_provider(client, store, make, lot):
     provider = make.provider()
 
     response = client.form_post("/admin/providers/delete/", {"id": str(provider["_id"])}, form_url="/admin/providers/")
 
     assert response.status_code == 302
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0
     assert "cannot be deleted" not in client.get("/admin/providers/").get_data(as_text=True)

@@ -37,11 +37,11 @@ def lot(make):
     return make.lot()
 
 
-def test_create_stores_the_validated_document(client, database, lot):
+def test_create_stores_the_validated_document(client, store, lot):
     response = client.form_post("/admin/requests/new/", FORM)
 
     assert response.status_code == 302
-    stored = database["requests"].find_one({})
+    stored = store.find_one("requests", {})
     assert stored["reference"] == f"REQ-{YEAR}-0001"
     assert stored["received_on"] == dt.datetime(2026, 11, 2)
     assert stored["estimated_budget"] == 2500050
@@ -60,15 +60,15 @@ def test_create_stores_the_validated_document(client, database, lot):
     assert "notes" not in stored and "assigned_to" not in stored
 
 
-def test_references_follow_each_other(client, database, lot):
+def test_references_follow_each_other(client, store, lot):
     client.form_post("/admin/requests/new/", FORM)
     client.form_post("/admin/requests/new/", FORM)
 
-    references = sorted(doc["reference"] for doc in database["requests"].find({}))
+    references = sorted(doc["reference"] for doc in store.find("requests", {}))
     assert references == [f"REQ-{YEAR}-0001", f"REQ-{YEAR}-0002"]
 
 
-def test_wrong_enterprise_number_is_refused_next_to_the_field(client, database, lot):
+def test_wrong_enterprise_number_is_refused_next_to_the_field(client, store, lot):
     form = dict(FORM, **{"organisation-enterprise_number": "0123.456.748"})
 
     response = client.form_post("/admin/requests/new/", form)
@@ -77,29 +77,29 @@ def test_wrong_enterprise_number_is_refused_next_to_the_field(client, database, 
     page = response.get_data(as_text=True)
     assert "This enterprise number does not exist: its check digits are wrong." in page
     assert page.index("check digits are wrong") > page.index('name="organisation-enterprise_number"')
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
-def test_missing_title_and_unknown_lot_are_both_named(client, database, lot):
+def test_missing_title_and_unknown_lot_are_both_named(client, store, lot):
     form = dict(FORM, project_title="", lots=["L9"])
 
     page = client.form_post("/admin/requests/new/", form).get_data(as_text=True)
 
     assert "This field is required." in page
     assert "This record does not exist (any more)." in page
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
-def test_end_before_start_is_refused(client, database, lot):
+def test_end_before_start_is_refused(client, store, lot):
     form = dict(FORM, expected_start="2027-06-30", expected_end="2027-01-15")
 
     page = client.form_post("/admin/requests/new/", form).get_data(as_text=True)
 
     assert "The end date comes before the start date." in page
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
-def test_edit_saves_changes_and_removes_cleared_fields(client, database, make, lot):
+def test_edit_saves_changes_and_removes_cleared_fields(client, store, make, lot):
     created = make.request(notes="À rappeler")
     url = f"/admin/requests/edit/?id={created['_id']}"
     page = client.get(url).get_data(as_text=True)
@@ -109,14 +109,14 @@ def test_edit_saves_changes_and_removes_cleared_fields(client, database, make, l
     response = client.form_post(url, form)
 
     assert response.status_code == 302
-    stored = database["requests"].find_one({"_id": created["_id"]})
+    stored = store.find_one("requests", {"_id": created["_id"]})
     assert stored["project_title"] == "Nouveau titre"
     assert "notes" not in stored
     assert stored["reference"] == created["reference"]
     assert stored["version"] == 2
 
 
-def test_second_editor_of_the_same_version_is_refused(client, database, make, lot):
+def test_second_editor_of_the_same_version_is_refused(client, store, make, lot):
     created = make.request()
     url = f"/admin/requests/edit/?id={created['_id']}"
     client.form_post(url, dict(FORM, project_title="First editor", version="1"))
@@ -124,10 +124,10 @@ def test_second_editor_of_the_same_version_is_refused(client, database, make, lo
     response = client.form_post(url, dict(FORM, project_title="Second editor", version="1"))
 
     assert "Someone else changed this record" in response.get_data(as_text=True)
-    assert database["requests"].find_one({"_id": created["_id"]})["project_title"] == "First editor"
+    assert store.find_one("requests", {"_id": created["_id"]})["project_title"] == "First editor"
 
 
-def test_delete_is_refused_while_a_briefing_refers_to_the_request(client, database, make, lot):
+def test_delete_is_refused_while_a_briefing_refers_to_the_request(client, store, make, lot):
     created = make.request()
     make.briefing(request=created["reference"])
 
@@ -136,15 +136,15 @@ def test_delete_is_refused_while_a_briefing_refers_to_the_request(client, databa
     assert response.status_code == 302
     page = client.get("/admin/requests/").get_data(as_text=True)
     assert "cannot be deleted" in page and f"BRF-{YEAR}-0001" in page
-    assert database["requests"].count_documents({}) == 1
+    assert store.count("requests", {}) == 1
 
 
-def test_delete_removes_an_unreferenced_request(client, database, make, lot):
+def test_delete_removes_an_unreferenced_request(client, store, make, lot):
     created = make.request()
 
     client.form_post("/admin/requests/delete/", {"id": str(created["_id"])}, form_url="/admin/requests/")
 
-    assert database["requests"].count_documents({}) == 0
+    assert store.count("requests", {}) == 0
 
 
 def test_list_shows_names_not_codes(client, make, lot):
@@ -205,7 +205,7 @@ def test_unknown_filter_values_are_ignored_not_queried(client, make, lot):
     assert cells(response.get_data(as_text=True), "project_title") == ["Alpha"]
 
 
-def test_a_list_rows_links_and_delete_form_work_as_a_browser_uses_them(client, database, make, lot):
+def test_a_list_rows_links_and_delete_form_work_as_a_browser_uses_them(client, store, make, lot):
     import re
     from html import unescape
 
@@ -226,4 +226,4 @@ def test_a_list_rows_links_and_delete_form_work_as_a_browser_uses_them(client, d
     response = client.post(form.group(1), data={name: unescape(value) for name, value in fields.items()})
 
     assert response.status_code == 302 and "/admin/requests/?sort=4" in response.headers["Location"]
-    assert [doc["project_title"] for doc in database["requests"].find({})] == ["Budget participatif"]
+    assert [doc["project_title"] for doc in store.find("requests", {})] == ["Budget participatif"]

@@ -74,7 +74,7 @@ def _reference_of(client, title):
     return cells(page, "reference")[0]
 
 
-def test_a_referenced_lot_lists_who_refers_to_it_grouped_linked_and_counted(client, database, make):
+def test_a_referenced_lot_lists_who_refers_to_it_grouped_linked_and_counted(client, store, make):
     lot = make.lot()
     make.provider()
     for number in range(7):
@@ -94,4 +94,4 @@ def test_a_referenced_lot_lists_who_refers_to_it_grouped_linked_and_counted(clie
     assert "et 2 autres" in unescape(requests_item)
     provider_item = next(item for item in items if "Prestataire (1)" in unescape(item))
     assert "Agora Participation scrl" in unescape(provider_item)
-    assert database["lots"].count_documents({}) == 1
+    assert store.count("lots", {}) == 1

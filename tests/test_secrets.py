@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from backoffice import config, create_app
-from backoffice import db as database_module
+from backoffice.store import app as store_app
 from backoffice.private_files import demo_secret_key
 
 MONGO = {"MONGO_URI": "mongodb://127.0.0.1:9/backoffice"}
@@ -34,7 +34,7 @@ def test_a_random_secret_key_is_accepted_and_the_cookie_is_secure():
 def test_the_demo_cookie_stays_usable_over_plain_http():
     loaded = config.load({"SECRET_KEY": secrets.token_hex(32)})
 
-    assert loaded["DATABASE_ENGINE"] == "tinymongo"
+    assert loaded["STORE_ENGINE"] == "sqlite"
     assert not loaded.get("SESSION_COOKIE_SECURE")
 
 
@@ -64,14 +64,14 @@ def test_the_embedded_stores_files_are_private(tmp_path):
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     (data / "old-export.csv").write_text("x")
-    app = create_app({"TESTING": True, "DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(data),
+    app = create_app({"TESTING": True, "STORE_ENGINE": "sqlite", "BACKOFFICE_DATA_DIR": str(data),
                       "SECRET_KEY": secrets.token_hex(32)})
     try:
-        database_module.get_db(app)["lots"].insert_one({"code": "L1"})
+        store_app.get_store(app).insert("lots", {"code": "L1"})
     finally:
-        database_module.close(app)
+        store_app.close(app)
 
     assert mode(data) == 0o700
     files = [os.path.join(root, name) for root, _dirs, names in os.walk(data) for name in names]
-    assert any(name.endswith(".sqlite") for name in files)
+    assert any(name.endswith(".sqlite3") for name in files)
     assert {path: mode(path) for path in files} == {path: 0o600 for path in files}

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from backoffice import create_app
-from backoffice import db as database_module
+from backoffice.store import app as store_app
 from conftest import PASSWORD, TEST_SECRET_KEY, REQUEST_FORM, cells, csrf_token
 
 SNAPSHOT_COLLECTIONS = ("lots", "providers", "requests", "briefings", "users")
@@ -19,10 +19,10 @@ WRONG_PASSWORD_MESSAGE = "The e-mail address or the password is wrong."
 DATABASE_DOWN_MESSAGE = "The database cannot be reached right now. Please try again in a few minutes."
 
 
-def snapshot(database):
+def snapshot(store):
     """Every document of the five business collections, in a stable order, for before/after comparisons."""
     return {
-        name: sorted(database[name].find({}), key=lambda doc: str(doc["_id"]))
+        name: sorted(store.find(name, {}), key=lambda doc: str(doc["_id"]))
         for name in SNAPSHOT_COLLECTIONS
     }
 
@@ -32,12 +32,12 @@ def without_session_versions(saved):
     return dict(saved, users=[{key: value for key, value in doc.items() if key != "session_version"} for doc in saved["users"]])
 
 
-def restore(database, saved):
+def restore(store, saved):
     """Put the collections back as they were (after a write that was allowed to happen)."""
-    for name, docs in saved.items():
-        database[name].delete_many({})
-        for doc in docs:
-            database[name].insert_one(dict(doc))
+    with store.transaction():
+        for name, docs in saved.items():
+            store.delete_where(name, {})
+            store.insert_many(name, [dict(doc) for doc in docs])
 
 
 def english(client, signed_in=True):
@@ -139,7 +139,7 @@ def _request_for(rule, method, ids, token):
     return url, data
 
 
-def test_every_url_answers_each_role_as_its_rights_say(app, database, make, client_as, anonymous):
+def test_every_url_answers_each_role_as_its_rights_say(app, store, make, client_as, anonymous):
     lot = make.lot()
     provider = make.provider()
     request = make.request()
@@ -150,14 +150,14 @@ def test_every_url_answers_each_role_as_its_rights_say(app, database, make, clie
         "staff": english(client_as("staff")),
         "admin": english(client_as("admin")),
     }
-    manager = database["users"].find_one({"role": "manager"})
+    manager = store.find_one("users", {"role": "manager"})
     ids = {
         "requests": str(request["_id"]),
         "briefings": str(briefing["_id"]),
         "providers": str(provider["_id"]),
         "lots": str(lot["_id"]),
         "users": str(manager["_id"]),
-        "audit": str(database["audit"].find_one({})["_id"]),
+        "audit": str(store.find_one("audit", {})["_id"]),
     }
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint not in ("static", "admin.static")]
     # Signing out last: it ends the session the other requests rely on.
@@ -169,8 +169,8 @@ def test_every_url_answers_each_role_as_its_rights_say(app, database, make, clie
         for rule in rules:
             for method in sorted(rule.methods & {"GET", "POST"}):
                 url, data = _request_for(rule, method, ids, token)
-                before = snapshot(database)
-                audit_before = list(database["audit"].find({}))
+                before = snapshot(store)
+                audit_before = list(store.find("audit", {}))
                 if method == "GET":
                     response = test_client.get(url)
                 else:
@@ -201,13 +201,13 @@ def test_every_url_answers_each_role_as_its_rights_say(app, database, make, clie
                 read_only = read_only or (rule.endpoint.startswith("users.") and rule.endpoint != "users.edit_view")
                 if read_only:
                     # Signing out writes one thing: the user's session version, which ends every copy of the cookie.
-                    if without_session_versions(snapshot(database)) != without_session_versions(before):
+                    if without_session_versions(snapshot(store)) != without_session_versions(before):
                         failures.append(f"{where}: the data changed although the request was refused or only read")
-                    audit_after = list(database["audit"].find({}))
+                    audit_after = list(store.find("audit", {}))
                     if any(entry not in audit_after for entry in audit_before):
                         failures.append(f"{where}: an audit entry was changed or removed")
                 else:
-                    restore(database, before)
+                    restore(store, before)
 
     print(f"\nrole matrix: {len(rules)} rules x {len(clients)} roles -> {checked} requests")
     # At least the 59 rules of the admin, the sign-in and the health check, each for four roles.
@@ -255,7 +255,7 @@ def _csrf_forms(request_id):
 
 @pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no token", "wrong token"])
 @pytest.mark.parametrize("form", ["login", "create", "edit", "delete", "bulk action", "sign-out"])
-def test_a_form_without_a_valid_token_writes_nothing_and_says_why(app, database, make, client_as, anonymous, form, token):
+def test_a_form_without_a_valid_token_writes_nothing_and_says_why(app, store, make, client_as, anonymous, form, token):
     make.lot()
     request = make.request()
     staff = english(client_as("staff"))
@@ -265,15 +265,15 @@ def test_a_form_without_a_valid_token_writes_nothing_and_says_why(app, database,
     data = dict(data)
     if token:
         data["csrf_token"] = token
-    before = snapshot(database)
-    audit_before = database["audit"].count_documents({})
+    before = snapshot(store)
+    audit_before = store.count("audit", {})
 
     response = test_client.post(url, data=data)
 
     assert response.status_code == 400
     assert CSRF_MESSAGE in response.get_data(as_text=True)
-    assert snapshot(database) == before
-    assert database["audit"].count_documents({}) == audit_before
+    assert snapshot(store) == before
+    assert store.count("audit", {}) == audit_before
     if form == "login":
         assert is_login_redirect(test_client.get("/admin/"))
     else:
@@ -295,7 +295,7 @@ def assert_shown_escaped(page, payload):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_script_in_request_texts_is_shown_as_text(client, database, make, payload):
+def test_script_in_request_texts_is_shown_as_text(client, store, make, payload):
     make.lot()
     english(client)
     form = dict(
@@ -313,7 +313,7 @@ def test_script_in_request_texts_is_shown_as_text(client, database, make, payloa
     created = client.form_post("/admin/requests/new/", form)
 
     assert created.status_code == 302
-    stored = database["requests"].find_one({})
+    stored = store.find_one("requests", {})
     assert stored["project_title"] == payload and stored["notes"] == payload
     # The flash after saving, and the list.
     assert_shown_escaped(client.get(created.headers["Location"]).get_data(as_text=True), payload)
@@ -336,7 +336,7 @@ def test_script_in_request_texts_is_shown_as_text(client, database, make, payloa
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_script_in_provider_texts_is_shown_as_text(client, database, make, payload):
+def test_script_in_provider_texts_is_shown_as_text(client, store, make, payload):
     make.lot()
     english(client)
     form = {
@@ -358,21 +358,21 @@ def test_script_in_provider_texts_is_shown_as_text(client, database, make, paylo
     created = client.form_post("/admin/providers/new/", form)
 
     assert created.status_code == 302
-    stored = database["providers"].find_one({})
+    stored = store.find_one("providers", {})
     assert stored["name"] == payload and stored["address"]["city"] == payload
     assert_shown_escaped(client.get(created.headers["Location"]).get_data(as_text=True), payload)
     assert_shown_escaped(client.get("/admin/providers/").get_data(as_text=True), payload)
     assert_shown_escaped(client.get(f"/admin/providers/details/?id={stored['_id']}").get_data(as_text=True), payload)
     assert_shown_escaped(client.get(f"/admin/providers/edit/?id={stored['_id']}").get_data(as_text=True), payload)
     # The lot cannot be deleted while the provider refers to it: the message names the provider.
-    lot = database["lots"].find_one({})
+    lot = store.find_one("lots", {})
     refused = client.form_post("/admin/lots/delete/", {"id": str(lot["_id"])}, form_url="/admin/lots/")
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "cannot be deleted" in page
     assert_shown_escaped(page, payload)
 
 
-def test_a_javascript_website_is_refused(client, database, make):
+def test_a_javascript_website_is_refused(client, store, make):
     make.lot()
     english(client)
     form = {
@@ -391,7 +391,7 @@ def test_a_javascript_website_is_refused(client, database, make):
     page = response.get_data(as_text=True)
     assert "Not a valid web address (it starts with https://)." in page
     assert 'href="javascript:alert' not in page
-    assert database["providers"].count_documents({}) == 0
+    assert store.count("providers", {}) == 0
 
 
 # Two editors --------------------------------------------------------------
@@ -401,7 +401,7 @@ def _version_on(page):
     return _hidden_value(page, "version")
 
 
-def test_the_second_of_two_editors_is_told_and_the_first_save_stays(client_as, database, make):
+def test_the_second_of_two_editors_is_told_and_the_first_save_stays(client_as, store, make):
     make.lot()
     request = make.request(project_title="Original")
     url = f"/admin/requests/edit/?id={request['_id']}"
@@ -419,7 +419,7 @@ def test_the_second_of_two_editors_is_told_and_the_first_save_stays(client_as, d
     assert "Someone else changed this record" in page
     reload_link = re.search(r'<a href="([^"]+)">Reload the current version</a>', page)
     assert reload_link and unescape(reload_link.group(1)) == url
-    stored = database["requests"].find_one({"_id": request["_id"]})
+    stored = store.find_one("requests", {"_id": request["_id"]})
     assert stored["project_title"] == "First editor"
     assert stored["version"] == 2
     assert stored["updated_by"] == "first@perspective.example"
@@ -437,7 +437,7 @@ def unreachable_app():
     app = create_app(
         {
             "TESTING": True,
-            "DATABASE_ENGINE": "mongodb",
+            "STORE_ENGINE": "mongodb",
             "MONGO_URI": "mongodb://127.0.0.1:9/backoffice",
             "MONGO_TIMEOUT_MS": 500,
             "CREATE_INDEXES": False,
@@ -445,7 +445,7 @@ def unreachable_app():
         }
     )
     yield app
-    database_module.close(app)
+    store_app.close(app)
 
 
 def test_health_check_says_unavailable_quickly(unreachable_app):
@@ -560,19 +560,19 @@ def test_sign_out_is_a_post_and_ends_access(client):
     assert is_login_redirect(client.get("/admin/requests/"))
 
 
-def test_a_deactivated_user_is_signed_out_at_the_next_request(client, database):
+def test_a_deactivated_user_is_signed_out_at_the_next_request(client, store):
     assert client.get("/admin/requests/").status_code == 200
 
-    database["users"].update_one({"email": "staff@perspective.example"}, {"$set": {"active": False}})
+    store.update("users", store.find_one("users", {"email": "staff@perspective.example"})["_id"], {"active": False})
 
     assert is_login_redirect(client.get("/admin/requests/"))
 
 
-def test_a_role_taken_away_applies_at_the_next_request(client_as, database):
+def test_a_role_taken_away_applies_at_the_next_request(client_as, store):
     admin = client_as("admin")
     assert admin.get("/admin/users/").status_code == 200
 
-    database["users"].update_one({"email": "admin@perspective.example"}, {"$set": {"role": "manager"}})
+    store.update("users", store.find_one("users", {"email": "admin@perspective.example"})["_id"], {"role": "manager"})
 
     assert admin.get("/admin/users/").status_code == 403
 

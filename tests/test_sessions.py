@@ -26,7 +26,7 @@ def copy_of(app, client):
     return other
 
 
-def test_after_sign_out_a_saved_cookie_exports_and_creates_nothing(app, client, database, make):
+def test_after_sign_out_a_saved_cookie_exports_and_creates_nothing(app, client, store, make):
     make.lot()
     make.request()
     token = csrf_token(client.get("/admin/lots/new/").get_data(as_text=True))
@@ -38,10 +38,10 @@ def test_after_sign_out_a_saved_cookie_exports_and_creates_nothing(app, client, 
     assert is_login_redirect(saved.get("/admin/requests/export/csv/"))
     created = saved.post("/admin/lots/new/", data=dict(LOT_FORM, csrf_token=token))
     assert is_login_redirect(created)
-    assert database["lots"].count_documents({"code": "L9"}) == 0
+    assert store.count("lots", {"code": "L9"}) == 0
 
 
-def test_sign_out_on_one_device_ends_the_others(app, client_as, database):
+def test_sign_out_on_one_device_ends_the_others(app, client_as, store):
     laptop = client_as("staff")
     phone = app.test_client()
     token = csrf_token(phone.get("/login").get_data(as_text=True))
@@ -53,8 +53,8 @@ def test_sign_out_on_one_device_ends_the_others(app, client_as, database):
     assert is_login_redirect(phone.get("/admin/requests/"))
 
 
-def edit_user(admin, database, email, **changes):
-    user = database["users"].find_one({"email": email})
+def edit_user(admin, store, email, **changes):
+    user = store.find_one("users", {"email": email})
     form = {"name": user["name"], "role": user["role"], "language": user["language"], "version": str(user["version"])}
     if user.get("active", True):
         form["active"] = "y"
@@ -64,20 +64,20 @@ def edit_user(admin, database, email, **changes):
     return admin.form_post(f"/admin/users/edit/?id={user['_id']}", form)
 
 
-def test_a_role_change_ends_the_users_sessions(client_as, database):
+def test_a_role_change_ends_the_users_sessions(client_as, store):
     staff = client_as("staff")
     admin = client_as("admin")
     assert staff.get("/admin/requests/").status_code == 200
 
-    edit_user(admin, database, "staff@perspective.example", role="manager")
+    edit_user(admin, store, "staff@perspective.example", role="manager")
 
-    assert database["users"].find_one({"email": "staff@perspective.example"})["role"] == "manager"
+    assert store.find_one("users", {"email": "staff@perspective.example"})["role"] == "manager"
     assert is_login_redirect(staff.get("/admin/requests/"))
 
 
-def test_a_password_change_ends_the_users_sessions(app, client, database):
+def test_a_password_change_ends_the_users_sessions(app, client, store):
     with app.app_context():
-        user = database["users"].find_one({"email": "staff@perspective.example"})
+        user = store.find_one("users", {"email": "staff@perspective.example"})
         users.set_password(get_store(app), user, "a new and quite different passphrase", actor="cli")
 
     assert is_login_redirect(client.get("/admin/requests/"))

@@ -1,12 +1,15 @@
 """Start without the database: the app starts, says the database is unreachable, and creates its indexes once it answers."""
+import os
 import time
+import uuid
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from backoffice import create_app
-from backoffice import db as database_module
-from conftest import PASSWORD, TEST_SECRET_KEY, csrf_token
+from backoffice.store import app as store_app
+from backoffice.store.mongo import MongoStore
+from conftest import ENGINES, PASSWORD, TEST_SECRET_KEY, csrf_token
 
 DATABASE_DOWN = "The database cannot be reached right now. Please try again in a few minutes."
 
@@ -27,25 +30,30 @@ def test_the_app_starts_with_its_mongodb_stopped_and_says_so():
         assert response.status_code == 503
         assert DATABASE_DOWN in response.get_data(as_text=True)
     finally:
-        database_module.close(app)
+        store_app.close(app)
 
 
+# MongoDB's indexes wait for the server; the SQLite store creates its own when its file opens.
+@pytest.mark.parametrize("engine", [engine for engine in ENGINES if engine != "sqlite"], indirect=True)
 def test_the_indexes_are_created_once_the_database_answers(engine, tmp_path, monkeypatch):
-    real = database_module.create_indexes
+    real = MongoStore.ensure_indexes
     answers = {"up": False}
     calls = []
 
-    def create_indexes(db):
+    def ensure_indexes(store):
         if not answers["up"]:
             calls.append("refused")
             raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
-        real(db)
+        real(store)
         calls.append("created")
 
-    monkeypatch.setattr(database_module, "create_indexes", create_indexes)
-    monkeypatch.setattr(database_module.PendingIndexes, "RETRY_SECONDS", 0)
-    app = create_app({"TESTING": True, "DATABASE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
-                      "SECRET_KEY": TEST_SECRET_KEY})
+    monkeypatch.setattr(MongoStore, "ensure_indexes", ensure_indexes)
+    monkeypatch.setattr(store_app.PendingIndexes, "RETRY_SECONDS", 0)
+    config = {"TESTING": True, "STORE_ENGINE": engine, "BACKOFFICE_DATA_DIR": str(tmp_path / "data"),
+              "SECRET_KEY": TEST_SECRET_KEY}
+    if engine == "mongodb":
+        config |= {"MONGO_URI": os.environ["MONGO_URI"], "MONGO_DBNAME": f"backoffice_test_{uuid.uuid4().hex[:12]}"}
+    app = create_app(config)
     try:
         assert calls == ["refused"]
         answers["up"] = True
@@ -54,7 +62,8 @@ def test_the_indexes_are_created_once_the_database_answers(engine, tmp_path, mon
         app.test_client().get("/login")
 
         assert calls == ["refused", "created"]
-        if engine == "mongomock":
-            assert "email_1" in database_module.get_db(app)["users"].index_information()
+        assert "email_1" in store_app.get_store(app).db["users"].index_information()
     finally:
-        database_module.close(app)
+        if engine == "mongodb":
+            store_app.get_store(app).db.client.drop_database(config["MONGO_DBNAME"])
+        store_app.close(app)

@@ -15,13 +15,13 @@ def sign_in(test_client, email, password):
     return test_client.form_post("/login", {"email": email, "password": password})
 
 
-def test_create_a_user_with_the_password_on_stdin(runner, database, anonymous):
+def test_create_a_user_with_the_password_on_stdin(runner, store, anonymous):
     result = runner.invoke(args=["users", "create", "New.Person@perspective.example", "--role", "staff"], input=NEW_PASSWORD + "\n")
 
     assert result.exit_code == 0, result.output
     assert "new.person@perspective.example" in result.output
     assert NEW_PASSWORD not in result.output
-    stored = database["users"].find_one({"email": "new.person@perspective.example"})
+    stored = store.find_one("users", {"email": "new.person@perspective.example"})
     assert stored["role"] == "staff"
     assert stored["active"] is True
     assert stored["password_hash"].startswith("scrypt:")
@@ -34,16 +34,16 @@ def test_create_a_user_with_the_password_on_stdin(runner, database, anonymous):
     assert anonymous.get("/admin/requests/").status_code == 200
 
 
-def test_a_short_password_is_refused_and_nothing_is_stored(runner, database):
+def test_a_short_password_is_refused_and_nothing_is_stored(runner, store):
     result = runner.invoke(args=["users", "create", "short@perspective.example", "--role", "staff"], input="short\n")
 
     assert result.exit_code != 0
     assert "password" in result.output.lower()
     assert "not created" in result.output
-    assert database["users"].count_documents({}) == 0
+    assert store.count("users", {}) == 0
 
 
-def test_the_password_cannot_be_given_as_an_argument(runner, database):
+def test_the_password_cannot_be_given_as_an_argument(runner, store):
     help_text = runner.invoke(args=["users", "create", "--help"]).output
     assert "--password" not in help_text
 
@@ -54,23 +54,23 @@ def test_the_password_cannot_be_given_as_an_argument(runner, database):
 
     assert result.exit_code == 2
     assert "No such option" in result.output
-    assert database["users"].count_documents({}) == 0
+    assert store.count("users", {}) == 0
 
 
-def test_an_unknown_role_is_refused(runner, database):
+def test_an_unknown_role_is_refused(runner, store):
     result = runner.invoke(args=["users", "create", "boss@perspective.example", "--role", "root"], input=NEW_PASSWORD + "\n")
 
     assert result.exit_code == 2
-    assert database["users"].count_documents({}) == 0
+    assert store.count("users", {}) == 0
 
 
-def test_the_same_e_mail_cannot_be_used_twice(runner, database):
+def test_the_same_e_mail_cannot_be_used_twice(runner, store):
     runner.invoke(args=["users", "create", "twice@perspective.example", "--role", "staff"], input=NEW_PASSWORD + "\n")
 
     result = runner.invoke(args=["users", "create", "Twice@perspective.example", "--role", "admin"], input=NEW_PASSWORD + "\n")
 
     assert result.exit_code != 0
-    assert [user["role"] for user in database["users"].find({})] == ["staff"]
+    assert [user["role"] for user in store.find("users", {})] == ["staff"]
 
 
 def _form_fields(page):
@@ -96,7 +96,7 @@ def _form_fields(page):
     return data
 
 
-def test_an_admin_deactivates_a_user_who_can_then_no_longer_sign_in(app, client_as, make_user, database, anonymous):
+def test_an_admin_deactivates_a_user_who_can_then_no_longer_sign_in(app, client_as, make_user, store, anonymous):
     leaving = make_user("staff", "leaving@perspective.example")
     admin = client_as("admin")
     url = f"/admin/users/edit/?id={leaving['_id']}"
@@ -105,16 +105,16 @@ def test_an_admin_deactivates_a_user_who_can_then_no_longer_sign_in(app, client_
     assert data.get("active") is not None, "the form shows the user as active"
     assert "password" not in " ".join(data) and "scrypt" not in page
 
-    password_hash = database["users"].find_one({"_id": leaving["_id"]})["password_hash"]
+    password_hash = store.find_one("users", {"_id": leaving["_id"]})["password_hash"]
 
     del data["active"]  # untick "Active"
     response = admin.post(url, data=data)
 
     assert response.status_code == 302
-    stored = database["users"].find_one({"_id": leaving["_id"]})
+    stored = store.find_one("users", {"_id": leaving["_id"]})
     assert stored["active"] is False
     assert stored["role"] == "staff" and stored["password_hash"] == password_hash
-    [entry] = list(database["audit"].find({"collection": "users", "record": leaving["_id"], "action": "update"}))
+    [entry] = list(store.find("audit", {"collection": "users", "record": leaving["_id"], "action": "update"}))
     assert entry["actor"] == "admin@perspective.example"
     assert {"field": "active", "before": True, "after": False} in entry["changes"]
 
@@ -125,10 +125,10 @@ def test_an_admin_deactivates_a_user_who_can_then_no_longer_sign_in(app, client_
     assert anonymous.get("/admin/").status_code == 302
 
 
-def test_a_user_deactivated_by_an_admin_loses_an_open_session(client_as, database):
+def test_a_user_deactivated_by_an_admin_loses_an_open_session(client_as, store):
     staff = client_as("staff", "leaving@perspective.example")
     admin = client_as("admin")
-    leaving = database["users"].find_one({"email": "leaving@perspective.example"})
+    leaving = store.find_one("users", {"email": "leaving@perspective.example"})
     url = f"/admin/users/edit/?id={leaving['_id']}"
     data = _form_fields(admin.get(url).get_data(as_text=True))
     del data["active"]
@@ -152,10 +152,10 @@ def test_the_users_list_shows_no_password_hashes(client_as, make_user):
     assert "staff@perspective.example" in admin.get("/admin/users/").get_data(as_text=True)
 
 
-def test_an_admin_cannot_create_or_delete_users_in_the_admin(client_as, make_user, database):
+def test_an_admin_cannot_create_or_delete_users_in_the_admin(client_as, make_user, store):
     staff = make_user("staff")
     admin = client_as("admin")
-    count = database["users"].count_documents({})
+    count = store.count("users", {})
     page = admin.get("/admin/users/").get_data(as_text=True)
     assert "/admin/users/new/" not in page and "/admin/users/delete/" not in page
 
@@ -163,14 +163,14 @@ def test_an_admin_cannot_create_or_delete_users_in_the_admin(client_as, make_use
     admin.form_post("/admin/users/action/", {"action": "delete", "rowid": str(staff["_id"])}, form_url="/admin/users/")
     admin.form_post("/admin/users/new/", {"email": "sneaky@perspective.example", "name": "S", "role": "admin"}, form_url="/admin/users/")
 
-    assert database["users"].count_documents({}) == count
-    assert database["users"].find_one({"_id": staff["_id"]}) is not None
+    assert store.count("users", {}) == count
+    assert store.find_one("users", {"_id": staff["_id"]}) is not None
 
 
 @pytest.mark.parametrize("role", ["staff", "manager"])
-def test_staff_and_managers_cannot_manage_users(client_as, database, role):
+def test_staff_and_managers_cannot_manage_users(client_as, store, role):
     test_client = client_as(role)
-    someone = database["users"].find_one({})
+    someone = store.find_one("users", {})
 
     for url in ("/admin/users/", f"/admin/users/edit/?id={someone['_id']}", f"/admin/users/details/?id={someone['_id']}"):
         response = test_client.get(url)
@@ -183,4 +183,4 @@ def test_staff_and_managers_cannot_manage_users(client_as, database, role):
         data={"csrf_token": token, "email": someone["email"], "name": "x", "role": "admin", "language": "fr", "active": "y", "version": "1"},
     )
     assert response.status_code == 403
-    assert database["users"].find_one({"_id": someone["_id"]})["role"] == role
+    assert store.find_one("users", {"_id": someone["_id"]})["role"] == role

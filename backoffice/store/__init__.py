@@ -297,8 +297,12 @@ def connect(config):
 
     if engine == "mongomock":
         import mongomock
+        import mongomock.gridfs
 
-        return MongoStore(mongomock.MongoClient()[config.get("MONGO_DBNAME") or "backoffice"])
+        # Files on record are kept in GridFS on MongoDB: pymongo's GridFS over mongomock in tests.
+        mongomock.gridfs.enable_gridfs_integration()
+        # Indexes as on MongoDB: by the app (backoffice.store.app), once the database answers.
+        return MongoStore(mongomock.MongoClient()[config.get("MONGO_DBNAME") or "backoffice"], create_indexes=False)
     if engine == "mongodb":
         from pymongo import MongoClient
 

@@ -19,17 +19,9 @@ log = logging.getLogger(__name__)
 EXTENSION = "backoffice_store"
 
 
-def init_app(app, database=None):
-    """Open the app's store (SQLite creates its tables and indexes at once, MongoDB once it answers).
-
-    TRANSITION (switchover of issue 15): `database`, a pymongo/mongomock database the legacy
-    `backoffice.db` already opened, makes the store share it, so that modules moved to the
-    store and modules not moved yet see the same data on mongomock and MongoDB.
-    """
-    if database is not None:
-        store = app.extensions[EXTENSION] = MongoStore(database, create_indexes=False)
-    else:
-        store = app.extensions[EXTENSION] = connect(app.config)
+def init_app(app):
+    """Open the app's store (SQLite creates its tables and indexes at once, MongoDB once it answers)."""
+    store = app.extensions[EXTENSION] = connect(app.config)
     if isinstance(store, MongoStore) and not store.indexed and app.config.get("CREATE_INDEXES", True):
         pending = PendingIndexes(store)
         pending.try_now()

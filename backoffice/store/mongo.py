@@ -24,7 +24,7 @@ import re
 import threading
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 from backoffice import search
 from backoffice.store import _ANY, Conflict, DuplicateKey, Page, Store, nothing
@@ -96,7 +96,8 @@ class MongoStore(Store):
                         finally:
                             local.session, local.depth = None, 0
             except PyMongoError as error:
-                if error.has_error_label("TransientTransactionError"):
+                # A server out of reach is labelled transient too; it is no conflict but a database down.
+                if error.has_error_label("TransientTransactionError") and not isinstance(error, ConnectionFailure):
                     raise Conflict(str(error)) from None  # aborted whole: nothing was written
                 raise
             return

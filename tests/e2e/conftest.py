@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from backoffice import create_app, db, seeding, users
+from backoffice import create_app, seeding, users
+from backoffice.store import app as store_app
 from backoffice.store.app import get_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def live_app(tmp_path_factory):
     """The app on a fresh embedded store, filled with the demo seeds."""
     app = create_app(
         {
-            "DATABASE_ENGINE": "tinymongo",
+            "STORE_ENGINE": "sqlite",
             "BACKOFFICE_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data")),
             "SECRET_KEY": "e2e-secret",
             "TESTING": True,
@@ -56,10 +57,10 @@ def live_app(tmp_path_factory):
     missing = [name for name in seeding.SEED_COLLECTIONS if not (Path(app.config["SEEDS_DIR"]) / f"{name}.json").exists()]
     assert not missing, f"seeds/ lacks {', '.join(missing)}.json: the browser journeys run on the demo data"
     with app.app_context():
-        report = seeding.seed(db.get_db(app), app.config["SEEDS_DIR"])
+        report = seeding.seed(get_store(app), app.config["SEEDS_DIR"])
     assert not report.errors, "the demo seeds do not load:\n" + "\n".join(map(str, report.errors))
     yield app
-    db.close(app)
+    store_app.close(app)
 
 
 @pytest.fixture(scope="session")
@@ -284,6 +285,6 @@ def screenshot(page, artifacts):
 
 
 @pytest.fixture(scope="session")
-def database(live_app):
-    """The live app's database, to know what the journeys should show."""
-    return db.get_db(live_app)
+def store(live_app):
+    """The live app's store, to know what the journeys should show."""
+    return get_store(live_app)

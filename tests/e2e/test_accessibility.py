@@ -30,13 +30,13 @@ SCREENS = (
 )
 
 
-def _one(database, collection, query=None):
-    doc = database[collection].find_one(query or {}, sort=[("_id", 1)])
+def _one(store, collection, query=None):
+    doc = store.find_one(collection, query or {}, sort=[("_id", 1)])
     assert doc is not None, f"the seeds hold no {collection} matching {query}"
     return str(doc["_id"])
 
 
-def screen_url(name, database, email):
+def screen_url(name, store, email):
     """The address of a screen, picked from the demo data."""
     if name == "login":
         return "/login"
@@ -47,10 +47,10 @@ def screen_url(name, database, email):
     if name == "form-with-errors":
         return "/admin/requests/new/"
     if name == "briefing-print":
-        return f"/admin/briefings/print/?id={_one(database, 'briefings', {'status': 'offers_received'})}"
+        return f"/admin/briefings/print/?id={_one(store, 'briefings', {'status': 'offers_received'})}"
     if name == "details-briefing-with-offers":
         # Invitations to propose, responses to record and the award form: every panel at once.
-        return f"/admin/briefings/details/?id={_one(database, 'briefings', {'status': 'offers_received'})}"
+        return f"/admin/briefings/details/?id={_one(store, 'briefings', {'status': 'offers_received'})}"
     kind, collection = name.split("-", 1)
     if kind == "list":
         return f"/admin/{collection}/"
@@ -58,7 +58,7 @@ def screen_url(name, database, email):
         return f"/admin/{collection}/new/"
     # A request under review shows the eligibility form and the status buttons.
     query = {"requests": {"status": "under_review"}, "users": {"email": email}}.get(collection)
-    return f"/admin/{collection}/{'edit' if kind == 'edit' else 'details'}/?id={_one(database, collection, query)}"
+    return f"/admin/{collection}/{'edit' if kind == 'edit' else 'details'}/?id={_one(store, collection, query)}"
 
 
 class AxeBrowser:
@@ -145,10 +145,10 @@ def submit_a_request_with_a_wrong_enterprise_number(page):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("screen", SCREENS)
-def test_screen_has_no_serious_accessibility_violation(axe_browser, database, screen, language):
+def test_screen_has_no_serious_accessibility_violation(axe_browser, store, screen, language):
     context, page, watch, email = axe_browser.page(language, signed_in=screen != "login")
     watch.clear()
-    url = screen_url(screen, database, email)
+    url = screen_url(screen, store, email)
     if screen == "login":
         url += f"?lang={language}"
     response = page.goto(url)

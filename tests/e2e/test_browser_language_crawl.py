@@ -277,14 +277,14 @@ def test_every_menu_list_form_and_modal_reads_only_the_page_language(browser, ba
 
 @pytest.mark.parametrize("lang, choose, none", [("fr", "Choisir un fichier", "Aucun fichier choisi"),
                                                 ("nl", "Kies een bestand", "Geen bestand gekozen")])
-def test_a_file_field_speaks_the_page_language_not_the_browser(browser, base_url, staff_session, database, tmp_path,
+def test_a_file_field_speaks_the_page_language_not_the_browser(browser, base_url, staff_session, store, tmp_path,
                                                                 lang, choose, none):
     """The browser's own file button reads "Choose File" / "No file chosen" in an English browser."""
     context = browser.new_context(locale="en-US", base_url=base_url, storage_state=staff_session)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        for url, field in ((f"/admin/requests/details/?id={database['requests'].find_one({})['_id']}", "upload-file"),
+        for url, field in ((f"/admin/requests/details/?id={store.find_one('requests', {})['_id']}", "upload-file"),
                            ("/admin/requests/import/", "import-file")):
             page.goto(f"{url}{'&' if '?' in url else '?'}lang={lang}")
             native = page.locator(f"#{field}")

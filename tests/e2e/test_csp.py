@@ -10,8 +10,8 @@ PAGES = [
 ]
 
 
-def first_id(database, collection):
-    return str(database[collection].find_one({}, {"_id": 1})["_id"])
+def first_id(store, collection):
+    return str(store.find_one(collection, {}, {"_id": 1})["_id"])
 
 
 def assert_styled(page):
@@ -30,8 +30,8 @@ def test_pages_render_with_no_inline_style_allowed(page, url):
 
 @pytest.mark.parametrize("collection", ["requests", "briefings", "providers"])
 @pytest.mark.parametrize("kind", ["details", "edit"])
-def test_record_pages_render_with_no_inline_style_allowed(page, database, collection, kind):
-    page.goto(f"/admin/{collection}/{kind}/?id={first_id(database, collection)}")
+def test_record_pages_render_with_no_inline_style_allowed(page, store, collection, kind):
+    page.goto(f"/admin/{collection}/{kind}/?id={first_id(store, collection)}")
     page.wait_for_load_state("networkidle")
 
     assert_styled(page)
@@ -49,8 +49,8 @@ def test_the_sign_in_and_the_administration_pages(page, sign_in_as):
         assert_styled(page)
 
 
-def test_the_printed_briefing_keeps_its_running_header_style(page, database):
-    page.goto(f"/admin/briefings/print/?id={first_id(database, 'briefings')}")
+def test_the_printed_briefing_keeps_its_running_header_style(page, store):
+    page.goto(f"/admin/briefings/print/?id={first_id(store, 'briefings')}")
     page.wait_for_load_state("networkidle")
 
     # Its <style> block (page margins, header, footer) carries the nonce: no refusal in the console.

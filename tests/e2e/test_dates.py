@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from backoffice import db, records
+from backoffice import records
+from backoffice.store.app import get_store
 
 from .conftest import TIMEOUT_MS
 
@@ -48,13 +49,13 @@ def _request(live_app):
                 "project_title": "Dates typées à la main",
             },
             actor="e2e",
-            db=db.get_db(live_app),
+            store=get_store(live_app),
         )
 
 
 @pytest.mark.parametrize("lang, typed, expected", [("fr", "15/03/2027", dt.datetime(2027, 3, 15)),
                                                     ("nl", "16/03/2027", dt.datetime(2027, 3, 16))])
-def test_a_typed_day_is_stored_as_typed_and_shown_back(english_browser_page, live_app, database, lang, typed, expected):
+def test_a_typed_day_is_stored_as_typed_and_shown_back(english_browser_page, live_app, store, lang, typed, expected):
     page = english_browser_page
     doc = _request(live_app)
     page.goto(f"/admin/requests/edit/?id={doc['_id']}&lang={lang}")
@@ -77,13 +78,13 @@ def test_a_typed_day_is_stored_as_typed_and_shown_back(english_browser_page, liv
     with page.expect_navigation():
         page.locator('input[name="_continue_editing"]').click()
 
-    assert database["requests"].find_one({"_id": doc["_id"]})["expected_start"] == expected
+    assert store.find_one("requests", {"_id": doc["_id"]})["expected_start"] == expected
     expect(page.locator("#expected_start")).to_have_value(typed)
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 @pytest.mark.parametrize("typed", ["03/15/2027", "2027-15-03", "15/3/27"])
-def test_a_day_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, database, lang, typed):
+def test_a_day_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, store, lang, typed):
     page = english_browser_page
     doc = _request(live_app)
     page.goto(f"/admin/requests/edit/?id={doc['_id']}&lang={lang}")
@@ -98,11 +99,11 @@ def test_a_day_the_picker_cannot_read_is_refused_not_reinterpreted(english_brows
 
     expect(page.locator("#expected_start ~ .invalid-feedback, #expected_start + .invalid-feedback").first).to_contain_text(REFUSED[lang])
     expect(page.locator("#expected_start")).to_have_value(typed)
-    assert "expected_start" not in database["requests"].find_one({"_id": doc["_id"]})
+    assert "expected_start" not in store.find_one("requests", {"_id": doc["_id"]})
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_the_list_filter_takes_a_typed_day_and_speaks_the_language(english_browser_page, live_app, database, lang):
+def test_the_list_filter_takes_a_typed_day_and_speaks_the_language(english_browser_page, live_app, store, lang):
     page = english_browser_page
     page.goto(f"/admin/requests/?lang={lang}")
     page.locator(".nav-tabs .dropdown-toggle").get_by_text({"fr": "Ajouter un filtre", "nl": "Filter toevoegen"}[lang], exact=True).click()
@@ -120,7 +121,7 @@ def test_the_list_filter_takes_a_typed_day_and_speaks_the_language(english_brows
         page.locator("#filter_form button[type=submit]").click()
 
     first_of_november = dt.datetime(2026, 11, 1)
-    expected = database["requests"].count_documents({"received_on": {"$gte": first_of_november}})
+    expected = store.count("requests", {"received_on": {"$gte": first_of_november}})
     assert expected, "the demo data has requests received since 1 November 2026"
     assert page.locator("table.model-list tbody tr").count() == min(expected, 20)
     expect(page.locator("#filter_form input.filter-val").last).to_have_value("01/11/2026")
@@ -146,7 +147,7 @@ def _draft_briefing(live_app):
             {"request": "REQ-2026-0010", "lots": ["L2"], "language": "fr", "status": "draft",
              "objectives": "Un délai tapé à la main."},
             actor="e2e",
-            db=db.get_db(live_app),
+            store=get_store(live_app),
         )
 
 
@@ -160,7 +161,7 @@ def _deadline_picker(page):
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page, live_app, database, lang):
+def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page, live_app, store, lang):
     page = english_browser_page
     doc = _draft_briefing(live_app)
     page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
@@ -180,14 +181,14 @@ def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page,
         page.locator('input[name="_continue_editing"]').click()
 
     # 14:30 in Brussels in March (UTC+1) is 13:30 UTC.
-    assert database["briefings"].find_one({"_id": doc["_id"]})["offer_deadline"] == dt.datetime(2027, 3, 15, 13, 30)
+    assert store.find_one("briefings", {"_id": doc["_id"]})["offer_deadline"] == dt.datetime(2027, 3, 15, 13, 30)
     expect(page.locator("#offer_deadline")).to_have_value("15/03/2027 14:30")
     page.goto(f"/admin/briefings/details/?id={doc['_id']}&lang={lang}")
     expect(page.locator("main, body").first).to_contain_text(DEADLINE_SHOWN[lang])
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl"])
-def test_a_deadline_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, database, lang):
+def test_a_deadline_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, store, lang):
     page = english_browser_page
     doc = _draft_briefing(live_app)
     page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
@@ -203,7 +204,7 @@ def test_a_deadline_the_picker_cannot_read_is_refused_not_reinterpreted(english_
     expect(page.locator("#offer_deadline ~ .invalid-feedback, #offer_deadline + .invalid-feedback").first).to_contain_text(
         DEADLINE_REFUSED[lang])
     expect(page.locator("#offer_deadline")).to_have_value("03/15/2027 14:30")
-    assert "offer_deadline" not in database["briefings"].find_one({"_id": doc["_id"]})
+    assert "offer_deadline" not in store.find_one("briefings", {"_id": doc["_id"]})
 
 
 def test_leaving_an_empty_deadline_keeps_it_empty(english_browser_page, live_app):

@@ -5,8 +5,8 @@ import io
 from playwright.sync_api import expect
 
 
-def test_provider_list_edited_in_a_spreadsheet_shows_its_preview_before_anything_is_written(page, database, screenshot, tmp_path):
-    before = {doc["enterprise_number"]: doc["version"] for doc in database["providers"].find({})}
+def test_provider_list_edited_in_a_spreadsheet_shows_its_preview_before_anything_is_written(page, store, screenshot, tmp_path):
+    before = {doc["enterprise_number"]: doc["version"] for doc in store.find("providers", {})}
     exported = page.request.get("/admin/providers/export/csv/")
     assert exported.ok
     rows = list(csv.reader(io.StringIO(exported.body().decode("utf-8-sig")), delimiter=";"))
@@ -41,4 +41,4 @@ def test_provider_list_edited_in_a_spreadsheet_shows_its_preview_before_anything
     # A refused line means nothing can be confirmed.
     expect(page.locator('form[action$="/import/confirm/"]')).to_have_count(0)
     screenshot("import-preview", docs=True)
-    assert {doc["enterprise_number"]: doc["version"] for doc in database["providers"].find({})} == before
+    assert {doc["enterprise_number"]: doc["version"] for doc in store.find("providers", {})} == before

@@ -84,15 +84,15 @@ def accented_title_word(requests):
     return max(sorted(counts), key=counts.get)
 
 
-def all_requests(database):
-    return list(database["requests"].find({}))
+def all_requests(store):
+    return list(store.find("requests", {}))
 
 
 # Journeys ----------------------------------------------------------------------------
 
 
-def test_search_without_accents_finds_the_accented_titles(page, database, screenshot):
-    requests = all_requests(database)
+def test_search_without_accents_finds_the_accented_titles(page, store, screenshot):
+    requests = all_requests(store)
     page.goto("/admin/requests/")
 
     assert column(page, "reference") == [doc["reference"] for doc in newest_first(requests)][:PAGE_SIZE]
@@ -114,8 +114,8 @@ def test_search_without_accents_finds_the_accented_titles(page, database, screen
     screenshot("requests-search")
 
 
-def test_status_filter_added_through_the_menu_narrows_the_list(page, database, screenshot):
-    expected = [doc["reference"] for doc in newest_first(all_requests(database)) if doc["status"] == "under_review"]
+def test_status_filter_added_through_the_menu_narrows_the_list(page, store, screenshot):
+    expected = [doc["reference"] for doc in newest_first(all_requests(store)) if doc["status"] == "under_review"]
     assert expected, "the seeds hold requests under review"
     page.goto("/admin/requests/")
     assert html_lang(page) == "fr"
@@ -135,8 +135,8 @@ def test_status_filter_added_through_the_menu_narrows_the_list(page, database, s
     screenshot("requests-filtered-by-status")
 
 
-def test_new_request_with_a_wrong_enterprise_number_is_refused_then_saved(page, database, screenshot):
-    seeded = {doc["reference"] for doc in all_requests(database)}
+def test_new_request_with_a_wrong_enterprise_number_is_refused_then_saved(page, store, screenshot):
+    seeded = {doc["reference"] for doc in all_requests(store)}
     year = dt.datetime.now(dt.timezone.utc).year
     title = "Atelier vélo partagé du quartier Nord-Est"
     page.goto("/admin/requests/")
@@ -173,7 +173,7 @@ def test_new_request_with_a_wrong_enterprise_number_is_refused_then_saved(page, 
     expect(page.locator("#s2id_themes .select2-search-choice")).to_have_count(2)
     assert select2_choices(page, "themes") == ["Mobilité", "Jeunesse"]
     assert select2_choices(page, "lots") == [lot_l3]
-    assert database["requests"].count_documents({"project_title": title}) == 0
+    assert store.count("requests", {"project_title": title}) == 0
     screenshot("request-form-error", docs=True)
 
     page.locator("#organisation-enterprise_number").fill("0123.456.749")
@@ -194,10 +194,10 @@ def test_new_request_with_a_wrong_enterprise_number_is_refused_then_saved(page, 
     screenshot("requests-list-after-create")
 
 
-def test_language_links_switch_between_french_and_dutch(page, sign_in_as, database, screenshot):
+def test_language_links_switch_between_french_and_dutch(page, sign_in_as, store, screenshot):
     # Their own account: the language picked is remembered in the profile of whoever picks it.
     sign_in_as("staff", "jan.staff@perspective.example", name="Jan Staff", language="fr")
-    first_page = newest_first(all_requests(database))[:PAGE_SIZE]
+    first_page = newest_first(all_requests(store))[:PAGE_SIZE]
     french = [MUNICIPALITY_NAMES[doc["municipality"]][0] for doc in first_page]
     dutch = [MUNICIPALITY_NAMES[doc["municipality"]][1] for doc in first_page]
     assert french != dutch, "the first page should show a municipality whose name differs in Dutch"

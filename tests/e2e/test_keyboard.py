@@ -48,7 +48,7 @@ def pick_in_select2(page, typed, label):
     expect(page.locator("#select2-drop")).to_be_hidden()
 
 
-def test_create_then_edit_a_request_with_the_keyboard_alone(page, database, screenshot):
+def test_create_then_edit_a_request_with_the_keyboard_alone(page, store, screenshot):
     title = "Balades exploratoires au clavier"
     page.goto("/admin/requests/")
 
@@ -94,7 +94,7 @@ def test_create_then_edit_a_request_with_the_keyboard_alone(page, database, scre
     tab_to(page, "form.admin-form input[type=submit].btn-primary")
     page.keyboard.press("Enter")
     page.wait_for_url(LIST_URL)
-    saved = database["requests"].find_one({"project_title": title})
+    saved = store.find_one("requests", {"project_title": title})
     assert saved is not None, "the request should be saved"
     assert saved["organisation"]["type"] == "citizen_collective"
     assert saved["municipality"] == "21015"
@@ -129,7 +129,7 @@ def test_create_then_edit_a_request_with_the_keyboard_alone(page, database, scre
     page.wait_for_url(LIST_URL)
     expect(page.locator(".alert-success")).to_be_visible()
 
-    edited = database["requests"].find_one({"_id": saved["_id"]})
+    edited = store.find_one("requests", {"_id": saved["_id"]})
     assert edited["project_title"] == "Balades exploratoires pour les jeunes"
     assert edited["municipality"] == "21009"
     assert sorted(edited["themes"]) == sorted([{"Espace public": "public_space", "Mobilité": "mobility"}[themes[0]], "youth"])

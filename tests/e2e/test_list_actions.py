@@ -10,7 +10,8 @@ import re
 
 from playwright.sync_api import expect
 
-from backoffice import db, records
+from backoffice import records
+from backoffice.store.app import get_store
 
 from .test_journeys import choose_in_select2, column, newest_first
 
@@ -32,11 +33,11 @@ def create_request(live_app, title):
                 "project_title": title,
             },
             actor="e2e",
-            db=db.get_db(live_app),
+            store=get_store(live_app),
         )
 
 
-def test_bulk_delete_of_a_selected_request_asks_then_deletes(page, live_app, database, screenshot):
+def test_bulk_delete_of_a_selected_request_asks_then_deletes(page, live_app, store, screenshot):
     title = "Demande encodée deux fois par erreur"
     doc = create_request(live_app, title)
     page.goto("/admin/requests/?search=doublon")
@@ -49,7 +50,7 @@ def test_bulk_delete_of_a_selected_request_asks_then_deletes(page, live_app, dat
     page.locator(".nav-tabs .dropdown-toggle").get_by_text("Pour la sélection", exact=True).click()
     page.locator(".dropdown-menu button[data-action=delete]").click()
     assert alerts and alerts[0][0] == "alert", "without a selection the action should say so"
-    assert database["requests"].count_documents({"_id": doc["_id"]}) == 1
+    assert store.count("requests", {"_id": doc["_id"]}) == 1
 
     row.locator("input.action-checkbox").check()
     page.locator(".nav-tabs .dropdown-toggle").get_by_text("Pour la sélection", exact=True).click()
@@ -60,10 +61,10 @@ def test_bulk_delete_of_a_selected_request_asks_then_deletes(page, live_app, dat
     assert alerts[-1][0] == "confirm", "the deletion should be confirmed first"
     expect(page.locator(".alert-success")).to_contain_text(DELETED_ONE_FR)
     expect(page.locator("td.col-project_title", has_text=title)).to_have_count(0)
-    assert database["requests"].count_documents({"_id": doc["_id"]}) == 0
+    assert store.count("requests", {"_id": doc["_id"]}) == 0
 
 
-def test_bulk_delete_dismissed_keeps_the_record(page, live_app, database):
+def test_bulk_delete_dismissed_keeps_the_record(page, live_app, store):
     title = "Demande à garder malgré tout"
     doc = create_request(live_app, title)
     page.goto("/admin/requests/?search=garder")
@@ -74,11 +75,11 @@ def test_bulk_delete_dismissed_keeps_the_record(page, live_app, database):
     page.locator(".dropdown-menu button[data-action=delete]").click()
     page.wait_for_timeout(300)
     expect(row).to_have_count(1)
-    assert database["requests"].count_documents({"_id": doc["_id"]}) == 1
+    assert store.count("requests", {"_id": doc["_id"]}) == 1
 
 
-def test_csv_export_of_a_filtered_list_holds_its_rows(page, database, tmp_path):
-    expected = newest_first(database["requests"].find({"status": "closed"}))
+def test_csv_export_of_a_filtered_list_holds_its_rows(page, store, tmp_path):
+    expected = newest_first(store.find("requests", {"status": "closed"}))
     assert expected, "the seeds hold closed requests"
     page.goto("/admin/requests/")
     page.locator(".nav-tabs .dropdown-toggle").get_by_text("Ajouter un filtre", exact=True).click()

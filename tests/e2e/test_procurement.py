@@ -33,18 +33,18 @@ def response_form(page, index):
     return page.locator('form[action$="/respond/"]', has=page.locator(f'input[name="index"][value="{index}"]'))
 
 
-def a_received_request(database):
+def a_received_request(store):
     """The oldest seeded request just received, for one lot, with an estimated budget."""
     candidates = [
-        doc for doc in database["requests"].find({"status": "received"})
+        doc for doc in store.find("requests", {"status": "received"})
         if len(doc.get("lots") or []) == 1 and doc.get("estimated_budget") and doc["contact"].get("language") == "fr"
     ]
     assert candidates, "the seeds hold a request just received for one lot"
     return min(candidates, key=lambda doc: doc["reference"])
 
 
-def test_from_a_request_received_to_a_briefing_with_offers(page, database, screenshot):
-    request = a_received_request(database)
+def test_from_a_request_received_to_a_briefing_with_offers(page, store, screenshot):
+    request = a_received_request(store)
     lot = request["lots"][0]
     page.goto("/admin/")
     screenshot("dashboard", docs=True)
@@ -59,13 +59,13 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     page.locator("#reason").fill("Commune de la Région, mission d'intérêt communal.")
     click_and_wait(page, page.get_by_role("button", name="Enregistrer la décision"))
     expect(page.locator(".alert-success")).to_contain_text("La décision d'éligibilité a été enregistrée.")
-    assert database["requests"].find_one({"_id": request["_id"]})["eligibility"]["decision"] == "eligible"
+    assert store.find_one("requests", {"_id": request["_id"]})["eligibility"]["decision"] == "eligible"
 
     click_and_wait(page, page.get_by_role("button", name="Rédiger le cahier des charges de cette demande"))
     page.wait_for_url(re.compile(r"/admin/briefings/edit/"))
-    briefing = database["briefings"].find_one({"request": request["reference"]})
+    briefing = store.find_one("briefings", {"request": request["reference"]})
     assert briefing["status"] == "draft" and briefing["lots"] == [lot]
-    assert database["requests"].find_one({"_id": request["_id"]})["status"] == "briefing"
+    assert store.find_one("requests", {"_id": request["_id"]})["status"] == "briefing"
 
     # Complete the draft: what the providers must know, by when, and how offers are compared.
     deadline = (dt.date.today() + dt.timedelta(days=30)).strftime("%d/%m/%Y") + " 12:00"  # as people type it
@@ -85,7 +85,7 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
         expect(page.locator(f'label[for="award_criteria-{index}-name"]')).to_have_count(1)
     page.locator("form.admin-form input[type=submit].btn-primary").click()
     expect(page.locator(".alert-success")).to_be_visible()
-    briefing = database["briefings"].find_one({"_id": briefing["_id"]})
+    briefing = store.find_one("briefings", {"_id": briefing["_id"]})
     assert [item["name"] for item in briefing["award_criteria"]] == ["Méthodologie", "Prix"]
     assert briefing["award_route"] == "mini_competition"
 
@@ -95,17 +95,17 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
 
     # Mini-competition: every active provider of the lot is proposed, and ticked.
     proposals = page.locator("#proposals-title + form input[type=checkbox][name=invite]")
-    party = database["providers"].count_documents({"lots.lot": lot, "status": "active"})
+    party = store.count("providers", {"lots.lot": lot, "status": "active"})
     expect(proposals).to_have_count(party)
     assert all(box.is_checked() for box in proposals.all())
     click_and_wait(page, page.get_by_role("button", name="Inviter les prestataires cochés"))
     expect(page.locator(".alert-success")).to_contain_text("Les prestataires ont été invités.")
-    assert len(database["briefings"].find_one({"_id": briefing["_id"]})["invitations"]) == party
+    assert len(store.find_one("briefings", {"_id": briefing["_id"]})["invitations"]) == party
 
     click_and_wait(page, move_button(page, "Envoyé"))
     expect(page.locator(".alert-success")).to_be_visible()
-    assert database["briefings"].find_one({"_id": briefing["_id"]})["status"] == "sent"
-    assert database["requests"].find_one({"_id": request["_id"]})["status"] == "sent"
+    assert store.find_one("briefings", {"_id": briefing["_id"]})["status"] == "sent"
+    assert store.find_one("requests", {"_id": request["_id"]})["status"] == "sent"
 
     # Two offers, scored on each criterion, and one refusal.
     for index, (amount, scores) in enumerate((("30 000", ("80", "70")), ("27 500", ("60", "90")))):
@@ -119,7 +119,7 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     form = response_form(page, 2)
     form.locator("select[name=response]").select_option(label=DECLINED_FR)
     click_and_wait(page, form.locator("button[type=submit]"))
-    invitations = database["briefings"].find_one({"_id": briefing["_id"]})["invitations"]
+    invitations = store.find_one("briefings", {"_id": briefing["_id"]})["invitations"]
     assert [item["response"] for item in invitations[:3]] == ["offer", "offer", "declined"]
     assert [item["offer_amount"] for item in invitations[:2]] == [3_000_000, 2_750_000]
     assert [item["score"] for item in invitations[:2]] == [76, 72]  # 80×60 % + 70×40 %, 60×60 % + 90×40 %
@@ -132,7 +132,7 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     # The deadline is still ahead: no award form, and the page says when awards open.
     expect(page.locator('form[action$="/award/"]')).to_have_count(0)
     expect(page.locator(".award-blocked")).to_contain_text("La date limite de remise des offres est le")
-    assert database["briefings"].find_one({"_id": briefing["_id"]})["status"] == "offers_received"
+    assert store.find_one("briefings", {"_id": briefing["_id"]})["status"] == "offers_received"
 
     page.get_by_role("link", name="Cahier des charges à imprimer").click()
     page.wait_for_url(re.compile(r"/admin/briefings/print/"))
@@ -144,10 +144,10 @@ def test_from_a_request_received_to_a_briefing_with_offers(page, database, scree
     screenshot("briefing-print", docs=True, full_page=True)
 
 
-def test_a_two_lot_briefing_is_awarded_lot_by_lot(page, database):
+def test_a_two_lot_briefing_is_awarded_lot_by_lot(page, store):
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     candidates = [
-        doc for doc in database["briefings"].find({"status": "offers_received", "award_route": "mini_competition"})
+        doc for doc in store.find("briefings", {"status": "offers_received", "award_route": "mini_competition"})
         if doc.get("offer_deadline") and doc["offer_deadline"] < now and len(doc["lots"]) == 2
     ]
     assert candidates, "the seeds hold a two-lot mini-competition whose offers are in and whose deadline has passed"
@@ -168,7 +168,7 @@ def test_a_two_lot_briefing_is_awarded_lot_by_lot(page, database):
     expect(page.locator(f"#award-provider-{first}")).to_have_value(best["provider"])
     click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{first}"]) button'))
     expect(page.locator(".alert-success")).to_contain_text(LOT_AWARDED_FR)
-    stored = database["briefings"].find_one({"_id": briefing["_id"]})
+    stored = store.find_one("briefings", {"_id": briefing["_id"]})
     assert stored["status"] == "offers_received"
     assert [(item["lot"], item["provider"], item["amount"]) for item in stored["awards"]] == [
         (first, best["provider"], best["offer_amount"])
@@ -179,13 +179,13 @@ def test_a_two_lot_briefing_is_awarded_lot_by_lot(page, database):
     page.locator(f"#award-provider-{second}").select_option(value=other["provider"])
     click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{second}"]) button'))
     expect(page.locator(".alert-danger")).to_contain_text("raison")
-    assert len(database["briefings"].find_one({"_id": briefing["_id"]})["awards"]) == 1
+    assert len(store.find_one("briefings", {"_id": briefing["_id"]})["awards"]) == 1
     page.locator(f"#award-provider-{second}").select_option(value=other["provider"])
     page.locator(f"#award-reason-{second}").fill("Le mieux classé a retiré son offre par écrit.")
     click_and_wait(page, page.locator(f'form[action$="/award/"]:has(input[name="lot"][value="{second}"]) button'))
 
     expect(page.locator(".alert-success")).to_contain_text(LOT_AWARDED_FR)
-    stored = database["briefings"].find_one({"_id": briefing["_id"]})
+    stored = store.find_one("briefings", {"_id": briefing["_id"]})
     assert stored["status"] == "awarded"
     assert [(item["lot"], item["provider"]) for item in stored["awards"]] == [(first, best["provider"]), (second, other["provider"])]
     assert stored["awards"][1]["reason"] == "Le mieux classé a retiré son offre par écrit."

@@ -1,6 +1,6 @@
 """A manager follows the pipeline and exports, but changes nothing; anyone can sign out.
 
-The manager is a user of the live server's database, created with
+The manager is a user of the live server's store, created with
 `backoffice.users.create_user` (the `make_user` fixture) and signed in through the form.
 """
 import re
@@ -11,7 +11,7 @@ REFUSED_FR = "Vous n'avez pas le droit de consulter cette page ni d'effectuer ce
 SIGNED_OUT_FR = "Votre session a été fermée."
 
 
-def test_a_manager_reads_and_exports_but_sees_no_button_that_changes_anything(page, sign_in_as, database, screenshot):
+def test_a_manager_reads_and_exports_but_sees_no_button_that_changes_anything(page, sign_in_as, store, screenshot):
     sign_in_as("manager", "morgane.manager@perspective.example", name="Morgane Manager")
 
     for view in ("requests", "briefings", "providers", "lots"):
@@ -26,7 +26,7 @@ def test_a_manager_reads_and_exports_but_sees_no_button_that_changes_anything(pa
         expect(page.locator('.nav-tabs a[href*="/export/csv/"]')).to_have_count(1)
     screenshot("manager-briefings-list")
 
-    request = database["requests"].find_one({"status": "under_review"})
+    request = store.find_one("requests", {"status": "under_review"})
     page.goto(f"/admin/requests/details/?id={request['_id']}")
     expect(page.locator("main h1")).to_have_text("Demandes")
     expect(page.locator('.nav-tabs a[href*="/edit/"]')).to_have_count(0)
