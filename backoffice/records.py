@@ -90,8 +90,10 @@ def create(collection, data, actor, store=None, refs=None, today_rules=True, all
     store = store if store is not None else get_store()
     if not allow_managed:
         data = {name: value for name, value in data.items() if name not in SCHEMAS[collection].managed_fields}
-    doc = validate(collection, data, store=store, refs=refs, today_rules=today_rules)
-    return insert_valid(collection, doc, actor, store)
+    # Checked and written in one transaction: a record it refers to cannot be deleted in between.
+    with one_transaction(store, collection):
+        doc = validate(collection, data, store=store, refs=refs, today_rules=today_rules)
+        return insert_valid(collection, doc, actor, store)
 
 
 def insert_valid(collection, doc, actor, store):
@@ -155,9 +157,10 @@ def update(collection, previous, data, actor, expected_version, store=None, allo
             data[name] = stored[name]
         elif name in schema.managed_fields:
             data.pop(name, None)
-    doc = validate(collection, data, previous=previous, store=store)
     system = {"status_history": previous.get("status_history", []) + [history]} if history else None
-    return update_valid(collection, previous, doc, actor, expected_version, store, system)
+    with one_transaction(store, collection):  # checked and written together, as `create`
+        doc = validate(collection, data, previous=previous, store=store)
+        return update_valid(collection, previous, doc, actor, expected_version, store, system)
 
 
 # Fields the store keeps itself: an update never sets them.
