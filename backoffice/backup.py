@@ -121,6 +121,10 @@ class RestoreFailed(NotABackup):
     """The file is right, but the store could not take it now (nothing was changed)."""
 
 
+# Collections whose titles other records' search terms include (backoffice.search), restored before those.
+REFERENCED_FIRST = ("lots", "providers", "users")
+
+
 def restore(store, path, blobs=None, actor="cli"):
     """Replace every collection of `store` (and the contents of the folder `blobs`) by those of the backup at `path`.
 
@@ -149,6 +153,8 @@ def restore(store, path, blobs=None, actor="cli"):
         with store.transaction():
             for name in sorted(known_collections(store)):
                 store.delete_where(name, {})
+            # Referenced records first: a record's search terms include the titles of the lots it names.
+            for name in sorted(known_collections(store), key=lambda name: (name not in REFERENCED_FIRST, name)):
                 docs = collections.get(name, [])
                 for start in range(0, len(docs), BATCH):
                     store.insert_many(name, [dict(doc) for doc in docs[start:start + BATCH]])
