@@ -248,8 +248,8 @@ def attach_errors(form, errors):
     """Put the schema's messages next to the fields they concern; return messages with no field."""
     orphans = []
     for name, messages in errors.items():
-        if name in form._fields:
-            orphans.extend(_attach(form._fields[name], messages))
+        if name in form:
+            orphans.extend(_attach(form[name], messages))
         else:
             orphans.extend(labelled(name, message) for message in _flatten(messages))
     return orphans
@@ -265,8 +265,8 @@ def _attach(field, messages):
     for key, nested in messages.items():
         if isinstance(field, InlineFieldList) and str(key).isdigit() and int(key) < len(field.entries):
             orphans.extend(_attach(field.entries[int(key)], nested))
-        elif isinstance(field, InlineFormField) and key in field.form._fields:
-            orphans.extend(_attach(field.form._fields[key], nested))
+        elif isinstance(field, InlineFormField) and key in field.form:
+            orphans.extend(_attach(field.form[key], nested))
         else:
             orphans.extend(_flatten(nested))
     return orphans

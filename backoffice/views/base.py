@@ -87,6 +87,7 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
     created_message = _l("Record %(name)s created.")
     saved_message = _l("Record %(name)s saved.")
     deleted_message = _l("Record %(name)s deleted.")
+    built_edit_form = None  # the edit form's class (edit_form_class)
 
     def __init__(self, name, url, **kwargs):
         schema = self.schema()
@@ -272,10 +273,16 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
                 holder = data.get(parent) if parent else data
                 if isinstance(field, sf.Money) and isinstance(holder, dict) and holder.get(name):
                     holder[name] = holder[name].replace(".", ",")
-        form = self._edit_form_class(request.form if request.method == "POST" else None, **data)
+        form = self.edit_form_class()(request.form if request.method == "POST" else None, **data)
         if request.method != "POST":
             form.version.data = str(obj.get("version", ""))
         return form
+
+    def edit_form_class(self):
+        """The edit form's class, built once per view (as Flask-Admin builds its own)."""
+        if self.built_edit_form is None:
+            self.built_edit_form = self.get_edit_form()
+        return self.built_edit_form
 
     def validate_form(self, form):
         """Nothing to check here: CSRFProtect checked the token, the schema checks the content when saving."""
