@@ -67,7 +67,15 @@ spreadsheet:
 instance/secret_key: install-run
 	$(PY) -c "from backoffice.private_files import demo_secret_key; demo_secret_key('$@')"
 
+# A store of the former app (tinymongo's backoffice.sqlite) is imported into the new store once.
+TINYMONGO_STORE := instance/data/backoffice.sqlite
 run: install-run translations pdf-libs instance/secret_key
+	@if [ -f $(TINYMONGO_STORE) ] && [ ! -f $(TINYMONGO_STORE).imported ]; then \
+		echo "Importing the former store $(TINYMONGO_STORE) into instance/data/store.sqlite3"; \
+		SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app store import-tinymongo instance/data \
+			&& touch $(TINYMONGO_STORE).imported \
+			|| echo "Not imported (see above); to import it later: .venv/bin/flask --app app store import-tinymongo instance/data"; \
+	fi
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app seed --if-empty
 	HOST=$(HOST) PORT=$(PORT) SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app demo-accounts
 	SECRET_KEY=$$(cat instance/secret_key) $(VENV)/bin/flask --app app run --host $(HOST) --port $(PORT)
