@@ -90,7 +90,8 @@ def test_throttled_attempts_add_one_entry_to_the_audit_not_one_each(anonymous, s
     ]
 
     assert statuses.count(429) == 8
-    throttled = store.count("audit", {"action": "sign_in_failed", "details.reason": "throttled"})
+    throttled = len([entry for entry in store.find("audit", {"action": "sign_in_failed"})
+                     if (entry.get("details") or {}).get("reason") == "throttled"])
     assert throttled == 1
 
 
@@ -111,5 +112,5 @@ def test_report_downloads_keep_only_the_known_arguments_in_the_audit(client_as, 
 
     manager.get("/admin/reports/by_lot.csv?from=2026-01-01&to=2026-12-31&junk=" + "j" * 5000 + "&year=2026x")
 
-    entry = store.find_one("audit", {"action": "export", "details.report": "by_lot"})
+    [entry] = [entry for entry in store.find("audit", {"action": "export"}) if entry["details"].get("report") == "by_lot"]
     assert entry["details"]["args"] == {"from": "2026-01-01", "to": "2026-12-31", "year": "2026x"}

@@ -198,11 +198,11 @@ def test_messages_after_saving_refusing_and_deleting_read_only_the_language(app,
     pages.append(("refused save", client.form_post("/admin/lots/new/", INVALID_LOT)))
     created = client.form_post("/admin/lots/new/", dict(INVALID_LOT, name_fr="Essai"), follow_redirects=True)
     pages.append(("created", created))
-    lot = seeded["lots"].find_one({"code": "L9"})
+    lot = seeded.find_one("lots", {"code": "L9"})
     pages.append(("saved", client.form_post(
         f"/admin/lots/edit/?id={lot['_id']}", {"code": "L9", "name_fr": "Essai 2", "name_nl": "Proef", "version": str(lot["version"])},
         follow_redirects=True)))
-    referenced = seeded["lots"].find_one({"code": "L1"})
+    referenced = seeded.find_one("lots", {"code": "L1"})
     pages.append(("refused delete", client.form_post(
         "/admin/lots/delete/", {"id": str(referenced["_id"]), "url": "/admin/lots/"}, form_url="/admin/lots/", follow_redirects=True)))
     pages.append(("missing record", client.get(f"/admin/lots/edit/?id={'0' * 24}", follow_redirects=True)))
