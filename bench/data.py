@@ -200,9 +200,7 @@ def make_plain_app(data_dir):
     """Our app over its SQLite store in `data_dir`."""
     from backoffice import create_app
 
-    # TRANSITION: DATABASE_ENGINE keeps the legacy database off mongomock until the flip removes it.
-    return create_app({"STORE_ENGINE": "sqlite", "DATABASE_ENGINE": "tinymongo", "BACKOFFICE_DATA_DIR": str(ours_dir(data_dir)),
-                       "SECRET_KEY": "x", "TESTING": True})
+    return create_app({"STORE_ENGINE": "sqlite", "BACKOFFICE_DATA_DIR": str(ours_dir(data_dir)), "SECRET_KEY": "x", "TESTING": True})
 
 
 # The indexes stock's copy has: those the app declared on its MongoDB-shaped database before the
