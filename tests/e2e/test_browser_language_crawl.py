@@ -70,6 +70,7 @@ class Reader:
         self.page, self.lang = page, lang
         self.read = []  # (where, lines)
         self.briefing_lines = set()
+        self.last_where = "the page"
         self.dialogs = []
         page.on("dialog", self._dialog)
 
@@ -78,10 +79,11 @@ class Reader:
         self.page.remove_listener("dialog", self._dialog)
 
     def _dialog(self, dialog):
-        self.dialogs.append((f"{self.page.url} dialog", dialog.message))
+        self.dialogs.append((f"{self.last_where}, then a dialog", dialog.message))
         dialog.dismiss() if dialog.type == "confirm" else dialog.accept()
 
     def __call__(self, where):
+        self.last_where = where
         texts, briefings = self.page.evaluate(
             """() => [[document.body.innerText,
                        ...Array.from(document.querySelectorAll('select option'), option => option.textContent)],
@@ -185,6 +187,9 @@ def _form_modals(page, read, where):
     for index in range(page.locator("[data-inline-add], .inline-field-list + a, a.btn[id$='-button']").count()):
         _try_click(page.locator("[data-inline-add], .inline-field-list + a, a.btn[id$='-button']").nth(index))
     read(f"{where}: rows added")
+    # Removing a row asks first (dismissed: the row stays).
+    if _try_click(page.locator(".inline-remove-field")):
+        page.wait_for_timeout(100)
     for role in ("datepicker", "datetimepicker"):
         if _try_click(page.locator(f"form.admin-form input[data-role={role}]")):
             read(f"{where}: {role}")
@@ -264,11 +269,12 @@ def test_every_menu_list_form_and_modal_reads_only_the_page_language(browser, ba
     try:
         sign_in(page, crawler_users[role])
         seeded = _seeded_strings() | {crawler_users[role], f"Crawl {role.capitalize()}"}
-        offences, opened = [], {}
+        offences, opened, dialogs = [], {}, {}
         for lang in INTERFACE_LANGUAGES:
             read = crawl(page, lang)
             offences += read.offences(_wrong_in_browser(lang), seeded)
             opened[lang] = {where for where, _lines in read.read}
+            dialogs[lang] = read.dialogs
     finally:
         context.close()
     assert not watch.problems(), "\n".join(watch.problems())
@@ -284,6 +290,10 @@ def test_every_menu_list_form_and_modal_reads_only_the_page_language(browser, ba
         assert ("/admin/requests/ edit: datepicker" in text) == (role != "manager"), text
         assert ("/admin/briefings/ edit: datetimepicker" in text) == (role != "manager"), text
         assert ("with selected" in text) == (role != "manager"), text
+        # Writers met the questions: nothing selected, delete the selection, delete this record, remove a form's row.
+        questions = {message for _where, message in dialogs[lang]}
+        assert len(questions) == (3 if role != "manager" else 0), questions
+        assert any(" edit: " in where for where, _message in dialogs[lang]) == (role != "manager"), dialogs[lang]
 
 
 @pytest.mark.parametrize("lang, choose, none", [("fr", "Choisir un fichier", "Aucun fichier choisi"),
