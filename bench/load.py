@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.harness import form_fields  # noqa: E402  (the path above makes `bench` importable)
 
 EMAIL = "load@bench.example"
-PASSWORD = "load test password, long enough"
+PASSWORD = "forty-two clients without a pause, long enough"  # no part of the e-mail address (refused)
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 LIST_PAGES = [
     "/admin/requests/", "/admin/requests/?page=1", "/admin/requests/?search=parc", "/admin/briefings/",
@@ -88,9 +88,10 @@ class Client:
                 if attempt:
                     raise
                 continue
-            cookie = response.getheader("Set-Cookie")
-            if cookie and cookie.startswith("session="):
-                self.cookie = cookie.split(";", 1)[0]
+            # A response may set several cookies (the session, the language): the session's is kept.
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                if cookie.startswith("session="):
+                    self.cookie = cookie.split(";", 1)[0]
             return response.status, content
         raise RuntimeError("unreachable")
 
