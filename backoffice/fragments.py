@@ -14,10 +14,10 @@ from markupsafe import Markup, escape
 from backoffice.i18n import current_language
 
 
-def cached_menu(admin_view, caller):
-    """`{% call cached_menu(admin_view) %}{{ layout.menu() }}{% endcall %}`: the menu, rendered once per key."""
+def cached_menu(admin_view, part="menu", caller=None):
+    """`{% call cached_menu(admin_view) %}{{ layout.menu() }}{% endcall %}`: the menu (or its links, `part="links"`), rendered once per key."""
     role = current_user.role if current_user.is_authenticated else None
-    key = (request.script_root, current_language(), role, admin_view.endpoint, id(admin_view))
+    key = (part, request.script_root, current_language(), role, admin_view.endpoint, id(admin_view))
     kept = current_app.extensions.setdefault("backoffice_menus", {})
     html = kept.get(key)
     if html is None:

@@ -130,7 +130,7 @@ SAME_AS_ENGLISH = {
            "Lot", "Lots", "Luxembourg", "Menu", "Organisation", "Total", "Version"},
     "nl": {"%(label)s: %(value)s", "Cascade", "Code", "Context", "Details", "Filter", "Menu", "Postcode", "Record", "Status", "Website", "score"},
 }
-SAME_IN_FRENCH_AND_DUTCH = {"Cascade", "Code", "Menu"}
+SAME_IN_FRENCH_AND_DUTCH = {"Cascade", "Code", "Menu", "(rank %(rank)s)"}  # "rang" is French and Dutch
 
 
 def test_no_translation_is_a_copy_of_the_english_or_of_the_other_language():

@@ -39,6 +39,23 @@ def test_a_request_row_shows_lot_codes_a_status_badge_and_the_assignee_by_name(c
     assert 'title="jan.peeters@perspective.example"' in _cell_html(html, "assigned_to")[0]
 
 
+@pytest.mark.parametrize("lang, expected", [("fr", "L1\u00a0(rang 2), L2\u00a0(rang 1)"),
+                                            ("nl", "L1\u00a0(rang 2), L2\u00a0(rang 1)"),
+                                            ("en", "L1\u00a0(rank 2), L2\u00a0(rank 1)")])
+def test_a_provider_row_shows_its_lots_by_code_and_rank_on_one_line(client, make, lang, expected):
+    make.lot()
+    make.lot(code="L2", name_fr="Conception de processus participatifs", name_nl="Ontwerp van participatieprocessen")
+    make.provider(lots=[{"lot": "L1", "rank": 2}, {"lot": "L2", "rank": 1}])
+
+    html = client.get(f"/admin/providers/?lang={lang}").get_data(as_text=True)
+
+    lots = _cell_html(html, "lots")[0]
+    assert unescape(re.sub(r"<[^>]+>", "", lots)).strip() == expected
+    assert "<table" not in lots
+    title = {"nl": "L2 — Ontwerp van participatieprocessen"}.get(lang, "L2 — Conception de processus participatifs")
+    assert f'<abbr title="{title}">L2</abbr>' in unescape(lots)
+
+
 def test_a_long_cell_carries_its_whole_text_on_hover(client, make):
     make.lot()
     title = "Réaménagement participatif du parc communal et de ses abords, avec les écoles et les riverains"

@@ -1,4 +1,6 @@
 """The providers list and forms; a provider's page lists its invitations, offers and awards."""
+from markupsafe import Markup
+
 from backoffice.clock import now
 from backoffice.formatting import day, money
 from backoffice.i18n import _, _l
@@ -28,6 +30,13 @@ class ProviderView(CollectionView):
         RefEqual("lots.lot", _l("Lot"), "lots"),
         ChoiceEqual("languages", _l("Working languages"), LANGUAGES),
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One line, not a table in each row: "L1 (rank 1), L3 (rank 2)", each lot's title on hover.
+        self.column_formatters["lots"] = _lots_and_ranks
+        # Working languages may be cut on screen: the whole list is the cell's tooltip.
+        self.shortened_columns = self.shortened_columns | {"languages"}
 
     def record_title(self, model):
         """A provider is known by its name."""
@@ -75,3 +84,13 @@ class ProviderView(CollectionView):
         if award.get("provider") == number:
             return _("Awarded to this provider on %(day)s, %(amount)s", day=day(award["awarded_on"]), amount=money(award.get("amount")))
         return _("Awarded to %(name)s", name=labels.get("providers", award["provider"]))
+
+
+def _lots_and_ranks(view, context, model, name):
+    """A provider's lots by code with its cascade rank in each, the lot's title on hover."""
+    labels = label_cache(view.coll.database)
+    return Markup(", ").join(
+        Markup('<abbr title="%s">%s</abbr>') % (labels.get("lots", item["lot"]), item["lot"])
+        + Markup("\u00a0") + _("(rank %(rank)s)", rank=item.get("rank", "–"))
+        for item in model.get("lots") or []
+    )

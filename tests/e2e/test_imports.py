@@ -38,6 +38,9 @@ def test_provider_list_edited_in_a_spreadsheet_shows_its_preview_before_anything
     expect(preview.locator("tr.import-changed")).to_contain_text("nouvelle.adresse@exemple.be")
     expect(preview.locator("tr.import-error")).to_contain_text("Numéro d'entreprise (BCE)")
     expect(preview.locator("tr.import-error")).to_contain_text("0123.456.748")
+    # The counts in French typography: a no-break space before the colon.
+    expect(page.locator(".badge-success")).to_have_text("Nouveau\u00a0: 1")
+    expect(page.locator(".badge-danger")).to_have_text("Refusé\u00a0: 1")
     # A refused line means nothing can be confirmed.
     expect(page.locator('form[action$="/import/confirm/"]')).to_have_count(0)
     screenshot("import-preview", docs=True)
