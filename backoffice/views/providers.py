@@ -88,7 +88,7 @@ class ProviderView(CollectionView):
 
 def _lots_and_ranks(view, context, model, name):
     """A provider's lots by code with its cascade rank in each, the lot's title on hover."""
-    labels = label_cache(view.coll.database)
+    labels = label_cache(view.store)
     return Markup(", ").join(
         Markup('<abbr title="%s">%s</abbr>') % (labels.get("lots", item["lot"]), item["lot"])
         + Markup("\u00a0") + _("(rank %(rank)s)", rank=item.get("rank", "–"))
