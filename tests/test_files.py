@@ -2,6 +2,7 @@
 import io
 import os
 import re
+import uuid
 from html import unescape
 
 import openpyxl
@@ -161,7 +162,9 @@ def test_backup_and_restore_bring_the_files_back_byte_for_byte(app, engine, clie
 
 
 def engine_config(engine):
-    """The configuration of an app on `engine`."""
+    """The configuration of an app on `engine` (on MongoDB, a throw-away database of the server under test)."""
+    if engine == "mongodb":
+        return {"STORE_ENGINE": engine, "MONGO_URI": os.environ["MONGO_URI"], "MONGO_DBNAME": f"backoffice_test_{uuid.uuid4().hex[:12]}"}
     return {"STORE_ENGINE": engine}
 
 
@@ -176,6 +179,8 @@ def restored_files(engine, path, folder):
         with other.app_context():
             return {entry["filename"]: files.content(restored, entry) for entry in restored.find(files.COLLECTION, {})}
     finally:
+        if engine == "mongodb":
+            get_store(other).db.client.drop_database(other.config["MONGO_DBNAME"])
         store_app.close(other)
 
 
