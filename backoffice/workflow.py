@@ -10,6 +10,7 @@ together or not at all. The e-mails are sent once the transaction is written.
 """
 import contextlib
 import datetime as dt
+import logging
 
 from backoffice import awards, guards, mailings, outbox, records
 from backoffice.clock import now
@@ -18,6 +19,7 @@ from backoffice.references import label_cache
 from backoffice.store import Conflict
 from schemas.workflow import NEEDS_COMMENT
 
+log = logging.getLogger(__name__)
 STATUS_LABELS = guards.STATUS_LABELS
 INVITING = guards.INVITING
 held_from = guards.held_from
@@ -44,9 +46,17 @@ def atomic(store):
 
 
 def _send(store, keys):
-    """Send the e-mails an action queued, once its transaction is written (never from inside it)."""
-    if keys:
+    """Send the e-mails an action queued, once its transaction is written (never from inside it).
+
+    The action is done by then: a message the store could not mark meanwhile (`Conflict`)
+    stays queued for `flask --app app outbox send`, and the action is not reported as failed.
+    """
+    if not keys:
+        return
+    try:
         outbox.send_pending(store, keys)
+    except Conflict:
+        log.warning("the e-mails %s stay queued: the store was busy", ", ".join(keys))
 
 
 def check(reason):

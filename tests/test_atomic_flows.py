@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from backoffice import audit, backup, imports, seeding, workflow
+from backoffice.store import Conflict
 from backoffice.store.app import get_store
 from test_workflow_briefings import AGORA, BABEL, complete, framework, invitation, request_record  # noqa: F401  (fixtures)
 from test_workflow_requests import eligible
@@ -173,3 +174,19 @@ def test_an_import_whose_own_audit_entry_fails_writes_no_record(app, make, monke
 
     assert everything(store) == before
     assert store.count("providers") == 1
+
+
+def test_a_busy_store_while_mailing_leaves_the_briefing_sent_and_its_mails_queued(app, make, request_record, monkeypatch):
+    briefing = make.briefing(**complete(request_record, "ready", invitations=[invitation(AGORA, sent_on=None)]))
+    store = get_store(app)
+
+    def busy(store, keys=None):
+        raise Conflict("the write lock stayed taken")
+
+    monkeypatch.setattr(workflow.outbox, "send_pending", busy)
+    with app.test_request_context():
+        saved = workflow.move(store, "briefings", briefing, "sent", STAFF, version=briefing["version"])
+
+    assert saved["status"] == "sent"
+    assert store.get("briefings", briefing["_id"])["status"] == "sent"
+    assert [message["status"] for message in store.find("outbox", {})] == ["queued"]  # `outbox send` delivers it later
