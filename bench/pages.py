@@ -91,7 +91,7 @@ def measure(data_dir, runs, warmup, operations, show_calls):
             bench.run_query(operation)
         calls = bench.record(operation)
         if show_calls:
-            print(f"# {operation}: {len(calls)} engine calls", file=sys.stderr)
+            print(f"# {operation}: {len(calls)} store calls", file=sys.stderr)
             for call in calls:
                 print(f"#   {call!r}"[:400], file=sys.stderr)
         timings = {side: [] for side in SIDES}
@@ -173,7 +173,7 @@ def table(size, counts, results):
         "CPU milliseconds of the measuring process (median); the wall-clock ratio to stock beside them.",
         "",
         "| operation | ours | stock | raw query | own calls | ours/stock | ours/raw query | ours/own calls "
-        "| wall ours/stock | peak MB ours | peak MB stock | engine calls |",
+        "| wall ours/stock | peak MB ours | peak MB stock | store calls |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for operation in OPERATIONS:
@@ -238,7 +238,7 @@ def main():
     parser.add_argument("--operations", default=",".join(OPERATIONS), help="comma-separated subset of: " + ", ".join(OPERATIONS))
     parser.add_argument("--data-dir", help="store to fill and reuse (default: a temporary directory, removed at the end)")
     parser.add_argument("--markdown", help="also write the tables to this Markdown file")
-    parser.add_argument("--show-calls", action="store_true", help="list the engine calls each page of ours makes")
+    parser.add_argument("--show-calls", action="store_true", help="list the store calls each page of ours makes")
     parser.add_argument("--profile", metavar="OPERATION", help="print a cProfile of one operation of ours (or --side stock) and stop")
     parser.add_argument("--side", default="ours", choices=("ours", "stock"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
