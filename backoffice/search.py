@@ -4,14 +4,17 @@ Each document stores `search_terms`, the normalised words of its searchable fiel
 a search matches every typed word as the start of one of those terms, so a real
 MongoDB answers from the index (an anchored prefix) instead of scanning raw text.
 """
+import functools
 import re
 import unicodedata
+from pathlib import Path
 
-from flask import has_app_context
-from flask_babel import force_locale
+from babel import support
+from flask import current_app, has_app_context
 
 from backoffice.paths import value_at
 from schemas.choices import MUNICIPALITY_NAMES, ORGANISATION_TYPES, THEMES
+from schemas.translation import Label
 
 WORD = re.compile(r"[a-z0-9]+")
 # Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
@@ -40,12 +43,16 @@ def terms(values):
 
 
 # Coded values found by their names in every language (French, Dutch, English): "Schaarbeek" finds the
-# requests of Schaerbeek, "Jeugd" those about youth, "Ontwerp van participatieprocessen" those asking for L2.
+# requests of Schaerbeek, "Jeugd" those about youth, "Burgercollectief" those of citizen collectives.
 LANGUAGES = ("fr", "nl", "en")
-# Closed lists, by the dotted path of the searched field: their translated labels.
+# Closed lists, by the dotted path of the searched field: their labels, read from our catalogues.
 NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES, "themes": THEMES, "organisation.type": ORGANISATION_TYPES}
-# References, by path: the referenced collection, whose records carry a title per language.
-NAMED_REFERENCES = {"lots": ("lots", "code", ("name_fr", "name_nl", "name_en"))}
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+# Referenced records found by their titles: "Ontwerp van participatieprocessen" finds what asks for L2. The
+# documents hold the key (L2) among their terms; a search word that starts a word of a lot's title also
+# matches that key (see `query`), so a lot renamed is found by its new title at once, and the terms stay
+# the same whatever the app that computes them.
+TITLED_REFERENCES = {"lots": ("code", ("name_fr", "name_nl", "name_en"))}
 # What a search with nothing searchable in it ("(", "%") matches: nothing, rather than everything.
 NOTHING = {"_id": {"$in": []}}
 
@@ -56,56 +63,53 @@ def document_terms(doc, paths):
 
 
 def _named(path, value):
-    """The names of a value's coded items in every language; a reference keeps its key too (L2), as lists show it."""
-    if value is None:
-        return None
+    """A closed-list value by its names in every language (the value itself if it has none)."""
+    if value is None or path not in NAMED_VALUES:
+        return value
     items = value if isinstance(value, list) else [value]
-    if path in NAMED_VALUES:
-        return [name for item in items for name in label_in_every_language(NAMED_VALUES[path], item) or [item]]
-    if path in NAMED_REFERENCES:
-        return [name for item in items for name in [item, *_referenced_names(NAMED_REFERENCES[path], item)]]
-    return value
+    return [name for item in items for name in label_in_every_language(NAMED_VALUES[path], item) or [item]]
 
 
-_LABELS = {}
+@functools.cache
+def _catalogue(language):
+    return support.Translations.load(str(TRANSLATIONS), [language], "messages")
 
 
 def label_in_every_language(choices, value):
     """The label of `value` in a closed list, in French, Dutch and English (none for an unknown value).
 
-    A plain tuple of names (the municipalities) is read as it is; translated labels are rendered once
-    per process in each language, which needs the app (its catalogues): outside one, the label's text now.
+    Read from our catalogues directly, not through the request's language: the terms are the same
+    whichever app, command or request computes them.
     """
     if not isinstance(value, str) or value not in choices:
         return []
     label = choices[value]
     if isinstance(label, tuple):
         return list(label)
-    key = (id(choices), value)
-    if key not in _LABELS:
-        if not has_app_context():
-            return [str(label)]
-        names = []
-        for language in LANGUAGES:
-            with force_locale(language):
-                names.append(str(label))
-        _LABELS[key] = names
-    return _LABELS[key]
+    if isinstance(label, Label):
+        return [_catalogue(language).upgettext(label.context, label.msgid) if label.context
+                else _catalogue(language).ugettext(label.msgid) for language in LANGUAGES]
+    return [str(label)]
 
 
-def _referenced_names(reference, key):
-    """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's database.
+def _titled_keys():
+    """{key term: the terms of its titles} of the referenced records found by title (the lots), from the app's database.
 
-    Read when the document is saved: a lot renamed later is found by its new title once the
-    documents referring to it are saved or reindexed.
+    Read at each search (a few records); nothing outside an app with a database.
     """
-    collection, key_field, name_fields = reference
-    if not isinstance(key, str) or not has_app_context():
-        return []
+    if not has_app_context():
+        return {}
     from backoffice import db  # here, not at the top: backoffice.db is built on modules that import this one
 
-    doc = db.get_db()[collection].find_one({key_field: key}, {name: 1 for name in name_fields})
-    return [doc[name] for name in name_fields if doc and doc.get(name)]
+    database = current_app.extensions.get(db.EXTENSION)
+    if database is None:
+        return {}
+    found = {}
+    for collection, (key_field, title_fields) in TITLED_REFERENCES.items():
+        for doc in database[collection].find({}, {key_field: 1, **{name: 1 for name in title_fields}}):
+            if isinstance(doc.get(key_field), str):
+                found[normalise(doc[key_field])] = terms(doc.get(name) for name in title_fields)
+    return found
 
 
 def query(search):
@@ -114,12 +118,17 @@ def query(search):
     A search of signs only ("(", "%") has no word to look for: it matches nothing.
     """
     clauses = []
+    titled = None
     for word in normalise(search).split()[:MAX_WORDS]:
         if NUMBER_RUN.fullmatch(word):
             pieces = [re.sub(r"\D", "", word)]
         else:
             pieces = WORD.findall(word)
-        clauses.extend({FIELD: {"$regex": "^" + re.escape(piece)}} for piece in pieces)
+        for piece in pieces:
+            clause = {FIELD: {"$regex": "^" + re.escape(piece)}}
+            titled = _titled_keys() if titled is None else titled
+            keys = sorted(key for key, words in titled.items() if any(term.startswith(piece) for term in words))
+            clauses.append({"$or": [clause, {FIELD: {"$in": keys}}]} if keys else clause)
     if not clauses:
         return NOTHING if search and search.strip() else None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
