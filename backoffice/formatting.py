@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from babel import dates, numbers
 
-from flask_babel import format_date, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup, escape
 
 from backoffice.i18n import _, current_language
@@ -29,7 +29,13 @@ def day(value):
     """A stored day (midnight UTC) in the locale's medium form: `28 nov. 2026`."""
     if value is None:
         return ""
-    return format_date(value.date() if isinstance(value, dt.datetime) else value, "medium")
+    return _day(value.date() if isinstance(value, dt.datetime) else value, get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(date, locale):
+    # As moments: Babel's pattern formatting, kept per locale for the days a page shows again.
+    return dates.format_date(date, "medium", locale=locale)
 
 
 def moment(value):

@@ -4,14 +4,17 @@ Each document stores `search_terms`, the normalised words of its searchable fiel
 a search matches every typed word as the start of one of those terms, so a real
 MongoDB answers from the index (an anchored prefix) instead of scanning raw text.
 """
+import functools
 import re
 import unicodedata
+from pathlib import Path
 
+from babel import support
 from flask import has_app_context
-from flask_babel import force_locale
 
 from backoffice.paths import value_at
 from schemas.choices import MUNICIPALITY_NAMES, ORGANISATION_TYPES, THEMES
+from schemas.translation import Label
 
 WORD = re.compile(r"[a-z0-9]+")
 # Digits broken by dots, slashes or dashes (0123.456.749, 2026-0042) also count as one number.
@@ -43,11 +46,13 @@ def terms(values):
 
 
 # Coded values found by their names in every language (French, Dutch, English): "Schaarbeek" finds the
-# requests of Schaerbeek, "Jeugd" those about youth, "Ontwerp van participatieprocessen" those asking for L2.
+# requests of Schaerbeek, "Jeugd" those about youth, "Burgercollectief" those of citizen collectives.
 LANGUAGES = ("fr", "nl", "en")
-# Closed lists, by the dotted path of the searched field: their translated labels.
+# Closed lists, by the dotted path of the searched field: their labels, read from our catalogues.
 NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES, "themes": THEMES, "organisation.type": ORGANISATION_TYPES}
-# References, by path: the referenced collection, whose records carry a title per language.
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+# References, by path: the referenced collection, whose records carry a title per language. A document's
+# terms hold the key (L2) and the titles ("Ontwerp van participatieprocessen" finds what asks for L2).
 NAMED_REFERENCES = {"lots": ("lots", "code", ("name_fr", "name_nl", "name_en"))}
 # What a search with nothing searchable in it ("(", "%") matches: nothing, rather than everything.
 NOTHING = {"_id": {"$in": []}}
@@ -70,37 +75,33 @@ def _named(path, value):
     return value
 
 
-_LABELS = {}
+@functools.cache
+def _catalogue(language):
+    return support.Translations.load(str(TRANSLATIONS), [language], "messages")
 
 
 def label_in_every_language(choices, value):
     """The label of `value` in a closed list, in French, Dutch and English (none for an unknown value).
 
-    A plain tuple of names (the municipalities) is read as it is; translated labels are rendered once
-    per process in each language, which needs the app (its catalogues): outside one, the label's text now.
+    Read from our catalogues directly, not through the request's language: the terms are the same
+    whichever app, command or request computes them.
     """
     if not isinstance(value, str) or value not in choices:
         return []
     label = choices[value]
     if isinstance(label, tuple):
         return list(label)
-    key = (id(choices), value)
-    if key not in _LABELS:
-        if not has_app_context():
-            return [str(label)]
-        names = []
-        for language in LANGUAGES:
-            with force_locale(language):
-                names.append(str(label))
-        _LABELS[key] = names
-    return _LABELS[key]
+    if isinstance(label, Label):
+        return [_catalogue(language).upgettext(label.context, label.msgid) if label.context
+                else _catalogue(language).ugettext(label.msgid) for language in LANGUAGES]
+    return [str(label)]
 
 
 def _referenced_names(reference, key):
     """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's store.
 
     Read when the document is saved: a lot renamed later is found by its new title once the
-    documents referring to it are saved or reindexed.
+    documents referring to it are saved or reindexed (`flask --app app search reindex`).
     """
     collection, key_field, name_fields = reference
     if not isinstance(key, str) or not has_app_context():
@@ -109,20 +110,3 @@ def _referenced_names(reference, key):
 
     doc = get_store().find_one(collection, {key_field: key}, {name: 1 for name in name_fields})
     return [doc[name] for name in name_fields if doc and doc.get(name)]
-
-
-def query(search):
-    """A filter matching documents whose terms start with every word typed; None for a blank search.
-
-    A search of signs only ("(", "%") has no word to look for: it matches nothing.
-    """
-    clauses = []
-    for word in normalise(search).split()[:MAX_WORDS]:
-        if NUMBER_RUN.fullmatch(word):
-            pieces = [re.sub(r"\D", "", word)]
-        else:
-            pieces = WORD.findall(word)
-        clauses.extend({FIELD: {"$regex": "^" + re.escape(piece)}} for piece in pieces)
-    if not clauses:
-        return NOTHING if search and search.strip() else None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -49,9 +49,19 @@ def ngettext(singular, plural, num, **variables):
     return catalogue().ungettext(singular, plural, num) % variables
 
 
+class Label(LazyString):
+    """A lazy translated string that also says what it translates (`msgid`, `context`), so that code can
+    read it in every language without a request (backoffice.search finds closed-list values by their names)."""
+
+    def __init__(self, func, msgid, context=None, **variables):
+        args = (msgid,) if context is None else (context, msgid)
+        super().__init__(func, *args, **variables)
+        self.msgid, self.context = msgid, context
+
+
 def lazy_gettext(string, **variables):
     """A string translated when it is shown, in the language of that moment (labels made at import)."""
-    return LazyString(gettext, string, **variables)
+    return Label(gettext, string, **variables)
 
 
 def pgettext(context, string, **variables):
@@ -62,4 +72,4 @@ def pgettext(context, string, **variables):
 
 def lazy_pgettext(context, string, **variables):
     """`pgettext` when the string is shown (choices made at import)."""
-    return LazyString(pgettext, context, string, **variables)
+    return Label(pgettext, string, context=context, **variables)

@@ -107,7 +107,7 @@ def test_a_document_comes_back_with_its_types(store):
     assert stored["estimated_budget"] == 2**40
     assert stored["organisation"] == {"name": "Commune d'Ixelles", "type": "municipality"}
     assert stored["assigned_to"] is None and stored["lots"] == ["L1", "L2"]
-    # Lot keys are terms too (their titles as well, read from the app's lots: there is no app here).
+    # Lot keys are terms too (lists show a lot by its code); its titles join them when the app holds the lot.
     assert stored["search_terms"] == ["0001", "1", "2", "2026", "20260001", "commune", "d", "ixelles", "l1", "l2",
                                       "municipality", "req"]
     assert store.get("requests", ObjectId()) is None

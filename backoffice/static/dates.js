@@ -1,6 +1,6 @@
 // Date pickers (forms and list filters) in the page's language: dd/mm/yyyy (dd/mm/yyyy HH:mm with a
-// time picker, 24-hour), Monday first, the month and day names and the buttons of the page's language. Flask-Admin's form.js and filters
-// create them through $.fn.daterangepicker with its defaults (English, Sunday first, YYYY-MM-DD);
+// time picker, 24-hour), Monday first, the month and day names and the buttons of the page's language.
+// Flask-Admin's form.js and filters create them through $.fn.daterangepicker with its defaults (English, Sunday first, YYYY-MM-DD);
 // this wraps that plugin, so every picker it creates gets the settings the page carries in
 // <body data-date-picker="…"> (written by the server from CLDR, see backoffice.i18n).
 //
