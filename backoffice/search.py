@@ -10,7 +10,6 @@ import unicodedata
 from pathlib import Path
 
 from babel import support
-from flask import has_app_context
 
 from backoffice.paths import value_at
 from schemas.choices import MUNICIPALITY_NAMES, ORGANISATION_TYPES, THEMES
@@ -23,7 +22,9 @@ FIELD = "search_terms"
 MAX_WORDS = 8
 # Raise it whenever a change here gives a stored document other terms: records stored before
 # then are re-indexed (`flask --app app search reindex`, and after each `seed`; backoffice/reindex.py).
-SEARCH_RULES_VERSION = 2  # 2: themes, organisation types and lots found by their titles (issue 16)
+# 2: themes, organisation types and lots found by their titles (issue 16); 3: a lot's titles no longer stored
+# in the documents that name it (matched at search time, `words`), closed lists named from our catalogues.
+SEARCH_RULES_VERSION = 3
 
 
 def normalise(text):
@@ -51,9 +52,11 @@ LANGUAGES = ("fr", "nl", "en")
 # Closed lists, by the dotted path of the searched field: their labels, read from our catalogues.
 NAMED_VALUES = {"municipality": MUNICIPALITY_NAMES, "themes": THEMES, "organisation.type": ORGANISATION_TYPES}
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-# References, by path: the referenced collection, whose records carry a title per language. A document's
-# terms hold the key (L2) and the titles ("Ontwerp van participatieprocessen" finds what asks for L2).
-NAMED_REFERENCES = {"lots": ("lots", "code", ("name_fr", "name_nl", "name_en"))}
+# Referenced records found by their titles: "Ontwerp van participatieprocessen" finds what asks for L2. The
+# documents hold the key (L2) among their terms; a searched word that starts a word of a lot's title also
+# matches that key (`words`), so a lot renamed is found by its new title at once, and the stored terms stay
+# the same whatever app, command or import computes them.
+TITLED_REFERENCES = {"lots": ("code", ("name_fr", "name_nl", "name_en"))}
 # What a search with nothing searchable in it ("(", "%") matches: nothing, rather than everything.
 NOTHING = {"_id": {"$in": []}}
 
@@ -64,15 +67,11 @@ def document_terms(doc, paths):
 
 
 def _named(path, value):
-    """The names of a value's coded items in every language; a reference keeps its key too (L2), as lists show it."""
-    if value is None:
-        return None
+    """A closed-list value by its names in every language (the value itself if it has none)."""
+    if value is None or path not in NAMED_VALUES:
+        return value
     items = value if isinstance(value, list) else [value]
-    if path in NAMED_VALUES:
-        return [name for item in items for name in label_in_every_language(NAMED_VALUES[path], item) or [item]]
-    if path in NAMED_REFERENCES:
-        return [name for item in items for name in [item, *_referenced_names(NAMED_REFERENCES[path], item)]]
-    return value
+    return [name for item in items for name in label_in_every_language(NAMED_VALUES[path], item) or [item]]
 
 
 @functools.cache
@@ -97,16 +96,20 @@ def label_in_every_language(choices, value):
     return [str(label)]
 
 
-def _referenced_names(reference, key):
-    """The titles of a referenced record (a lot's French, Dutch and English titles), read from the app's store.
+def words(store, prefixes):
+    """The searched words of typed prefixes, each also matching the keys of the records whose titles it starts.
 
-    Read when the document is saved: a lot renamed later is found by its new title once the
-    documents referring to it are saved or reindexed (`flask --app app search reindex`).
+    "ontwerp" finds the terms starting with it and the documents that hold "l2", the key of the
+    lot "Ontwerp van participatieprocessen". The titles are read at each search (a few records).
     """
-    collection, key_field, name_fields = reference
-    if not isinstance(key, str) or not has_app_context():
-        return []
-    from backoffice.store.app import get_store  # here, not at the top: the store is built on this module
+    from backoffice.store.query import Word  # here, not at the top: the store's queries are built on this module
 
-    doc = get_store().find_one(collection, {key_field: key}, {name: 1 for name in name_fields})
-    return [doc[name] for name in name_fields if doc and doc.get(name)]
+    titled = {}
+    for collection, (key_field, title_fields) in TITLED_REFERENCES.items():
+        for doc in store.find(collection, {}, projection={key_field: 1, **{name: 1 for name in title_fields}}):
+            if isinstance(doc.get(key_field), str):
+                titled[normalise(doc[key_field])] = terms(doc.get(name) for name in title_fields)
+    return [
+        Word(prefix, tuple(sorted(key for key, title in titled.items() if any(term.startswith(prefix) for term in title))))
+        for prefix in prefixes
+    ]

@@ -21,6 +21,7 @@ from bson.int64 import Int64
 
 from backoffice.store import DuplicateKey, QueryRefused, prefixes
 from backoffice.store.mongo import MongoStore
+from backoffice.store.query import Word
 from backoffice.store.sqlite import SQLiteStore
 
 MONGO_URI = os.environ.get("MONGO_URI")
@@ -107,7 +108,7 @@ def test_a_document_comes_back_with_its_types(store):
     assert stored["estimated_budget"] == 2**40
     assert stored["organisation"] == {"name": "Commune d'Ixelles", "type": "municipality"}
     assert stored["assigned_to"] is None and stored["lots"] == ["L1", "L2"]
-    # Lot keys are terms too (lists show a lot by its code); its titles join them when the app holds the lot.
+    # Lot keys are terms too (a search by a lot's title matches its key: backoffice.search.words).
     assert stored["search_terms"] == ["0001", "1", "2", "2026", "20260001", "commune", "d", "ixelles", "l1", "l2",
                                       "municipality", "req"]
     assert store.get("requests", ObjectId()) is None
@@ -241,6 +242,26 @@ def test_search_follows_edits_and_deletes(store):
     assert refs(store.find("requests", search=["potag"])) == ["REQ-2026-0001"]
     store.delete_if_version("requests", doc["_id"], 2)
     assert store.count("requests", search=["potag"]) == 0
+
+
+@every_engine
+def test_a_searched_word_may_also_match_whole_terms(store):
+    """A word of a lot's title also finds the documents holding the lot's key (backoffice.search.words)."""
+    store.insert("requests", {"reference": "REQ-2026-0001", "project_title": "Conseil des jeunes", "lots": ["L2"]})
+    store.insert("requests", {"reference": "REQ-2026-0002", "project_title": "Ontwerp du parc", "lots": ["L1"]})
+    store.insert("requests", {"reference": "REQ-2026-0003", "project_title": "Potager", "lots": ["L3"]})
+    assert refs(store.find("requests", search=[Word("ontwerp")])) == ["REQ-2026-0002"]
+    # "ontwerp" starts a term of REQ-2026-0002, and "l2" is a whole term of REQ-2026-0001.
+    assert refs(store.find("requests", search=[Word("ontwerp", ("l2",))], sort=[("reference", 1)])) == ["REQ-2026-0001", "REQ-2026-0002"]
+    # Every word must match (AND), a word by its prefix or by one of its terms (OR).
+    assert refs(store.find("requests", search=[Word("ontwerp", ("l2",)), "conseil"])) == ["REQ-2026-0001"]
+    # Whole terms, not prefixes: "l" is no key, and a term is matched literally.
+    assert store.count("requests", search=[Word("zzz", ("l",))]) == 0
+    assert store.count("requests", search=[Word("zzz", ("%", "l_"))]) == 0
+    page = store.page("requests", search=[Word("zzz", ("l3", "l2"))], sort=[("reference", -1)], limit=1)
+    assert page.count == 2 and refs(page.documents) == ["REQ-2026-0003"]
+    with pytest.raises(QueryRefused):
+        store.find("requests", search=[Word("ontwerp", (2,))])
 
 
 # Filters: every shape the views and modules use ---------------------------------------------

@@ -193,7 +193,7 @@ class MongoStore(Store):
     def _query(self, checked, prefixes):
         query = _mongo_filter(checked)
         if prefixes:
-            clauses = [{search.FIELD: {"$regex": "^" + re.escape(prefix)}} for prefix in prefixes]
+            clauses = [_word_clause(word) for word in prefixes]
             query = {"$and": ([query] if query else []) + clauses}
         return query
 
@@ -255,3 +255,9 @@ def _duplicate_fields(coll, error):
     pattern = (getattr(error, "details", None) or {}).get("keyPattern") or {}
     fields = [name for name in pattern if name != "_id" or len(pattern) == 1]
     return fields or list(coll.unique_fields)
+
+
+def _word_clause(word):
+    """A searched word as MongoDB reads it from the terms' index: an anchored prefix, or one of some whole terms."""
+    prefix = {search.FIELD: {"$regex": "^" + re.escape(word.prefix)}}
+    return {"$or": [prefix, {search.FIELD: {"$in": list(word.terms)}}]} if word.terms else prefix

@@ -19,6 +19,7 @@ top-level fields. Anything else raises `QueryRefused`: a programming error, not 
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 from bson import ObjectId
 from bson.decimal128 import Decimal128
@@ -137,16 +138,28 @@ def project(doc, spec):
     return {name: value for name, value in doc.items() if name not in left_out and (name != "_id" or keep_id)}
 
 
+class Word(NamedTuple):
+    """A searched word: a document matches when one of its terms starts with `prefix`, or is one of `terms`.
+
+    `terms` are whole terms that also count (a lot's key, L2, for a word of that lot's title:
+    backoffice.search.words); a plain string searches its prefix alone.
+    """
+
+    prefix: str
+    terms: tuple = ()
+
+
 def check_prefixes(prefixes):
-    """The search prefixes as a list of non-empty strings (each matched literally)."""
+    """The searched words as a list of `Word`s with a non-empty prefix (each matched literally)."""
     if isinstance(prefixes, str):
         raise QueryRefused("search takes a list of prefixes; use store.prefixes(text) for typed text")
     checked = []
     for prefix in prefixes or ():
-        if not isinstance(prefix, str):
-            raise QueryRefused("search prefixes are strings")
-        if prefix:
-            checked.append(prefix)
+        word = Word(prefix) if isinstance(prefix, str) else prefix
+        if not isinstance(word, Word) or not isinstance(word.prefix, str) or not all(isinstance(term, str) for term in word.terms):
+            raise QueryRefused("search prefixes are strings or Words")
+        if word.prefix:
+            checked.append(Word(word.prefix, tuple(word.terms)))
     return checked
 
 

@@ -307,10 +307,14 @@ class SQLiteStore(Store):
             # One range scan of the terms' index per prefix, intersected on row ids: only the
             # documents holding every prefix are then read.
             scans = []
-            for prefix in prefixes:
-                low, high = _prefix_range(prefix)
-                scans.append(f"SELECT rid FROM {_quote(coll.name + ':terms')} WHERE term >= ?{' AND term < ?' if high else ''}")
+            for word in prefixes:
+                low, high = _prefix_range(word.prefix)
+                condition = f"term >= ?{' AND term < ?' if high else ''}"
                 params.extend([low, high] if high else [low])
+                if word.terms:
+                    condition = f"({condition}) OR term IN ({', '.join('?' * len(word.terms))})"
+                    params.extend(term.encode("utf-8") for term in word.terms)
+                scans.append(f"SELECT rid FROM {_quote(coll.name + ':terms')} WHERE {condition}")
             where += f" AND d.rid IN ({' INTERSECT '.join(scans)})"
         order = ", ".join(f"{'d.id' if path == '_id' else 'd.' + _column(path)} {'DESC' if direction < 0 else 'ASC'}" for path, direction in sort)
         return where, order

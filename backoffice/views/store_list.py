@@ -54,10 +54,10 @@ class StoreListMixin:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    @staticmethod
-    def list_search(search_term):
-        """The prefixes a typed search looks for (none for a blank one)."""
-        return prefixes(search_term or "")
+    def list_search(self, search_term):
+        """The words a typed search looks for (none for a blank one), a lot's title matching its key."""
+        found = prefixes(search_term or "")
+        return search.words(self.store, found) if found else []
 
     def list_sort(self, sort_column, sort_desc):
         """The page's order as [(field, 1 | -1)]: the column clicked, else the view's default."""
