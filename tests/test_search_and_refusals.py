@@ -9,6 +9,7 @@ from html import unescape
 
 import pytest
 
+from backoffice import records
 from conftest import cells
 from test_i18n import visible_texts
 
@@ -67,6 +68,20 @@ def test_a_briefing_is_found_by_its_lot_in_either_language(client, saint_josse_r
 
     found = cells(page, "request")
     assert len(found) == 1 and wanted in found[0], found
+
+
+def test_a_renamed_lot_is_found_by_its_new_title_at_once(app, client, saint_josse_request, database):
+    lot = database["lots"].find_one({"code": "L2"})
+    with app.test_request_context():
+        records.update("lots", lot, {**{k: lot[k] for k in ("code", "name_fr", "name_en")}, "name_nl": "Procesontwerp"},
+                       actor="test", expected_version=lot["version"])
+
+    def found(typed):
+        page = client.get("/admin/requests/", query_string={"search": typed}).get_data(as_text=True)
+        return cells(page, "project_title")
+
+    assert found("Procesontwerp") == ["Conseil des jeunes"]
+    assert found("Ontwerp van participatieprocessen") == []
 
 
 def _reference_of(client, title):
