@@ -70,8 +70,8 @@ def test_a_briefing_is_found_by_its_lot_in_either_language(client, saint_josse_r
     assert len(found) == 1 and wanted in found[0], found
 
 
-def test_a_renamed_lot_is_found_by_its_new_title_at_once(app, client, saint_josse_request, database):
-    lot = database["lots"].find_one({"code": "L2"})
+def test_a_renamed_lot_is_found_by_its_new_title_at_once(app, client, saint_josse_request, store):
+    lot = store.find_one("lots", {"code": "L2"})
     with app.test_request_context():
         records.update("lots", lot, {**{k: lot[k] for k in ("code", "name_fr", "name_en")}, "name_nl": "Procesontwerp"},
                        actor="test", expected_version=lot["version"])
