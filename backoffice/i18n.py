@@ -61,12 +61,6 @@ def keep_language_in_browser(response):
     return response
 
 
-def admin_gettext(string, **variables):
-    """Flask-Admin's own strings (its templates' `_gettext`), its catalogue found once per request."""
-    text = catalogue(admin_babel.domain).ugettext(string)
-    return text % variables if variables else text
-
-
 def lay_our_words_over_flask_admin(translations_dir):
     """Flask-Admin's catalogue with ours laid over it, for each offered language.
 

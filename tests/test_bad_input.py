@@ -65,7 +65,11 @@ def test_url_arguments_never_reach_url_for_as_its_options(client_as):
     """`?_external=1&_scheme=javascript` once turned the language links into javascript: links."""
     client = client_as("admin")
 
-    html = client.get("/admin/requests/?_external=1&_scheme=javascript&_anchor=x").get_data(as_text=True)
+    response = client.get("/admin/requests/?_external=1&_scheme=javascript&_anchor=x", follow_redirects=True)
+    html = response.get_data(as_text=True)
+
+    # The list's URL without the arguments no list reads.
+    assert response.request.path == "/admin/requests/" and not response.request.args
 
     assert "javascript://" not in html and "http://localhost" not in html
     links = re.findall(r'hreflang="nl"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*hreflang="nl"', html)
@@ -202,3 +206,21 @@ def test_generated_query_strings_never_give_a_500(admin_client, data):
     with admin_client.get(url, query_string=query) as response:
         assert response.status_code < 500, (url, query)
         assert_no_internals(response)
+
+
+@pytest.mark.parametrize(("asked", "shown"), [
+    ("?page=-3&search=jeunes", "?page=0&search=jeunes"),
+    ("?page=99999999999999999999999", "?page=1000000"),
+    ("?page=abc&flt0_0=x", "?page=0&flt0_0=x"),
+    ("?endpoint=x&sort=1&_external=1", "?sort=1"),
+])
+def test_a_list_url_is_cleaned_into_the_page_it_shows(client, asked, shown):
+    response = client.get(f"/admin/requests/{asked}")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/requests/{shown}"
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_a_clean_list_url_is_served_as_it_is(client):
+    assert client.get("/admin/requests/?page=0&search=jeunes&lang=fr").status_code == 200

@@ -25,7 +25,7 @@ from backoffice.admin_strings import bulk_delete_message
 from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
-from backoffice.i18n import _, _l, admin_gettext, current_language, ngettext
+from backoffice.i18n import _, _l, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
 from backoffice.views.arguments import BoundedListArguments, found_or_404
@@ -164,8 +164,6 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
             if not self.column_editable_list:  # cells edited in place keep Flask-Admin's own widgets
                 kwargs["list_cells"] = self._list_cells(kwargs.get("data") or [], kwargs.get("list_columns") or [])
                 kwargs["list_hovers"] = self._list_hovers(kwargs.get("data") or [], kwargs.get("list_columns") or [])
-        # Flask-Admin's own strings through the per-request catalogue (these arguments override its `_gettext`).
-        self._template_args["_gettext"] = admin_gettext
         return super().render(template, **kwargs)
 
     def _list_cells(self, rows, columns):
@@ -425,7 +423,7 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
         """The list's records, with its current search, filters and sort, as a streamed CSV (`?sep=,`) or a workbook."""
         if export_type not in ("csv", "xlsx"):
             abort(404)
-        view_args = self._get_list_extra_args()
+        view_args = self.list_arguments()
         # The filters go to the store as a filter, the words searched as prefixes (a search of signs only finds nothing).
         query = self._query(view_args.search, view_args.filters)
         typed = self.list_search(view_args.search)
