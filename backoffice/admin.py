@@ -6,7 +6,7 @@ from flask_babel import format_decimal
 from flask_login import current_user
 
 from backoffice import dashboard, fragments
-from backoffice.auth import READERS, allowed, require
+from backoffice.auth import READERS
 from backoffice.formatting import day, moment, money
 from backoffice.i18n import _l
 from backoffice.security import csp_nonce
@@ -19,22 +19,19 @@ from backoffice.views.providers import ProviderView
 from backoffice.views.reports import ReportsView
 from backoffice.views.requests import RequestView
 from backoffice.views.users import UserView
+from backoffice.views.access import RoleGuard
 
 
 # The view of each collection that has a list, for the command line's exports and imports.
 COLLECTION_VIEWS = {"requests": RequestView, "briefings": BriefingView, "providers": ProviderView, "lots": LotView}
 
 
-class HomeView(AdminIndexView):
+class HomeView(RoleGuard, AdminIndexView):
     """The dashboard: requests by status, lot and municipality; what needs attention; lots against ceilings."""
 
+    read_roles = READERS
+
     requests_view = None  # the requests list, whose filters the dashboard links into (set by init_app)
-
-    def _handle_view(self, name, **kwargs):
-        return require(READERS)
-
-    def is_accessible(self):
-        return allowed(READERS)
 
     @expose("/")
     def index(self):

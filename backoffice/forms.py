@@ -34,10 +34,6 @@ class PlainOptions:
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{escape(choice.value)}">{escape(choice.label or choice.value)}</option>')
 
-    @classmethod
-    def _dispatch_render_option(cls):
-        return cls.render_option  # of today's signature: WTForms need not inspect it for every select
-
 
 class Select(PlainOptions, widgets.Select):
     """WTForms' select, with plain options."""
@@ -177,22 +173,32 @@ def _form_field(field, readonly=False, marks_required=True):
     return wtf.StringField(validators=validators, render_kw=render_kw, **kwargs)
 
 
+class TypedInput(widgets.TextInput):
+    """A text input showing what was typed, else the stored value written as a person types it (`shown`)."""
+
+    def __init__(self, shown):
+        super().__init__()
+        self.shown = shown
+
+    def __call__(self, field, **kwargs):
+        if "value" not in kwargs:
+            if field.raw_data:
+                kwargs["value"] = field.raw_data[0]
+            else:
+                kwargs["value"] = self.shown(field.data) if field.data is not None else ""
+        return super().__call__(field, **kwargs)
+
+
 class DayField(wtf.StringField):
     """A day typed as dd/mm/yyyy: stored days (yyyy-mm-dd) are shown that way; what was typed is kept as typed."""
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return sf.typed_day(self.data) if self.data is not None else ""
+    widget = TypedInput(sf.typed_day)
 
 
 class MomentField(wtf.StringField):
     """A moment typed as dd/mm/yyyy hh:mm: stored ones (2027-03-15T14:30) are shown that way; typed text is kept."""
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return sf.typed_moment(self.data) if self.data is not None else ""
+    widget = TypedInput(sf.typed_moment)
 
 
 def _subform(schema, in_list=False):

@@ -730,7 +730,8 @@ def test_search_and_filters_take_operators_as_plain_text(client, make):
         "flt0_2=%7B%22%24ne%22%3A%22L9%22%7D",
         "flt0_5=%7B%22%24gt%22%3A%22%22%7D",
     ):
-        response = client.get(f"/admin/requests/?{query}")
+        # An argument no list reads (search[$ne]) is dropped by a redirect to the list's clean URL.
+        response = client.get(f"/admin/requests/?{query}", follow_redirects=True)
         assert response.status_code == 200, query
         rows = cells(response.get_data(as_text=True), "project_title")
         assert set(rows) <= set(everything), query

@@ -6,14 +6,15 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from backoffice import audit
-from backoffice.auth import ADMINS, allowed, require
+from backoffice.auth import ADMINS
 from backoffice.formatting import moment
 from backoffice.i18n import _l
 from backoffice.references import COLLECTION_NAMES
 from backoffice.views.arguments import BoundedListArguments
 from backoffice.views.store_list import StoreCollection, StoreListMixin
 from backoffice.views.links import LINKED
-from backoffice.views.filters import ChoiceEqual, date_filters, translated_filter_groups
+from backoffice.views.filters import ChoiceEqual, TranslatedFilters, date_filters
+from backoffice.views.access import RoleGuard
 
 
 def _record(view, context, model, name):
@@ -28,8 +29,10 @@ def _changes(view, context, model, name):
     return "; ".join(audit.field_label(model.get("collection"), change["field"]) for change in model.get("changes", []))
 
 
-class AuditView(StoreListMixin, BoundedListArguments, ModelView):
+class AuditView(RoleGuard, TranslatedFilters, StoreListMixin, BoundedListArguments, ModelView):
     """Who did what, when, to which record; nothing here can be changed (read through the store)."""
+
+    read_roles = ADMINS
 
     can_create = False
     can_edit = False
@@ -65,12 +68,3 @@ class AuditView(StoreListMixin, BoundedListArguments, ModelView):
 
     def __init__(self, name, **kwargs):
         super().__init__(StoreCollection(audit.COLLECTION), name, **kwargs)
-
-    def _handle_view(self, name, **kwargs):
-        return require(ADMINS)
-
-    def is_accessible(self):
-        return allowed(ADMINS)
-
-    def _get_filter_groups(self):
-        return translated_filter_groups(self)

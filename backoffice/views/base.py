@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, g, get_flashed_messages, redirect, request, url_for
 from flask_babel import format_decimal
-from flask_login import current_user
 from flask_admin import babel as admin_babel
 from flask_admin import expose
 from flask_admin.actions import action
@@ -22,14 +21,15 @@ from wtforms import HiddenField
 
 from backoffice import audit, exports, imports, records, workbooks
 from backoffice.admin_strings import bulk_delete_message
-from backoffice.auth import READERS, WRITERS, allowed, current_actor, require
+from backoffice.auth import READERS, WRITERS, allowed, current_actor
 from backoffice.forms import attach_errors, form_class, schema_input
 from backoffice.formatting import moment, table_html, value_text
 from backoffice.i18n import _, _l, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
+from backoffice.views.access import RoleGuard
 from backoffice.views.arguments import BoundedListArguments, found_or_404
-from backoffice.views.filters import translated_filter_groups
+from backoffice.views.filters import TranslatedFilters
 from backoffice.views.links import linked_formatter
 from backoffice.views.store_list import StoreCollection, StoreListMixin, default_order
 from schemas import fields as sf
@@ -60,12 +60,13 @@ WRITE_VIEWS = {
 }
 
 
-class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
+class CollectionView(RoleGuard, TranslatedFilters, StoreListMixin, BoundedListArguments, ModelView):
     """A list, details, create, edit and delete view over one collection, driven by its schema."""
 
     schema = None
     read_roles = READERS
     write_roles = WRITERS
+    write_views = WRITE_VIEWS
     allow_create = True
     allow_delete = True
     # Lists that load records from a CSV or XLSX file with a preview (backoffice.imports).
@@ -114,18 +115,6 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
         super().__init__(StoreCollection(self.schema.collection), name=name, endpoint=url, url=url, **kwargs)
 
     # Access ------------------------------------------------------------
-
-    def _handle_view(self, name, **kwargs):
-        """Every URL of the view: sign-in required, reading and writing each need their role."""
-        refused = require(self.read_roles)
-        if refused is not None:
-            return refused
-        if name in WRITE_VIEWS and not current_user.can(self.write_roles):
-            abort(403)
-        return None
-
-    def is_accessible(self):
-        return allowed(self.read_roles)
 
     @property
     def can_create(self):
@@ -525,10 +514,6 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
             (_("Sorted by"), order),
         ]
 
-    def _get_filter_groups(self):
-        """Filter choices built for each page, so they follow the database and the language."""
-        return translated_filter_groups(self)
-
     # Records ----------------------------------------------------------
 
     @expose("/details/")
@@ -549,9 +534,6 @@ class CollectionView(StoreListMixin, BoundedListArguments, ModelView):
         if doc is not None:
             self._prefetch_labels([doc], list(self.fields))
         return doc
-
-    def _get_field_value(self, model, name):
-        return value_at(model, name)
 
 
 def list_sort(schema, order):

@@ -141,6 +141,16 @@ def date_filters(column, name):
     return [DateFrom(column, name), DateUntil(column, name), DateBetween(column, name)]
 
 
+class TranslatedFilters:
+    """For list views: the filters offered on each list page are built for that page (`translated_filter_groups`)."""
+
+    def render(self, template, **kwargs):
+        """Render as usual, with the page's filter groups in the page's language."""
+        if kwargs.get("filter_groups") is not None:
+            kwargs["filter_groups"] = translated_filter_groups(self)
+        return super().render(template, **kwargs)
+
+
 def translated_filter_groups(view):
     """A view's filters as its list page offers them, built for each page so they follow the database and the language.
 

@@ -5,13 +5,13 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
-from flask_login import current_user
 
 from backoffice import outbox
-from backoffice.auth import READERS, WRITERS, allowed, require
+from backoffice.auth import READERS, WRITERS, allowed
 from backoffice.formatting import moment
 from backoffice.i18n import _, _l, ngettext
 from backoffice.store.app import get_store
+from backoffice.views.access import RoleGuard
 
 STATUS_LABELS = {
     "queued": _l("Queued"),
@@ -33,17 +33,12 @@ def shown(message):
     )
 
 
-class OutboxView(BaseView):
+class OutboxView(RoleGuard, BaseView):
     """The outbox: every signed-in role reads it (with no MAIL_SERVER, this is where messages wait); staff and admins send."""
 
-    def _handle_view(self, name, **kwargs):
-        refused = require(READERS)
-        if refused is None and name == "send_view" and not current_user.can(WRITERS):
-            abort(403)
-        return refused
-
-    def is_accessible(self):
-        return allowed(READERS)
+    read_roles = READERS
+    write_roles = WRITERS
+    write_views = frozenset({"send_view"})
 
     @expose("/")
     def index(self):

@@ -7,11 +7,12 @@ from flask_babel import format_decimal
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
 from backoffice import audit, exports, records, reports, workbooks
-from backoffice.auth import READERS, allowed, current_actor, require
+from backoffice.auth import READERS, current_actor
 from backoffice.formatting import money
 from backoffice.links import with_query
 from backoffice.i18n import _, _l
 from backoffice.store.app import get_store
+from backoffice.views.access import RoleGuard
 from schemas import fields as sf
 
 REPORTS = ("by_lot", "by_municipality", "providers", "ceilings")
@@ -101,14 +102,10 @@ def audited_arguments(args):
     return {name: args[name][:10] for name in AUDITED_ARGUMENTS if name in args}
 
 
-class ReportsView(BaseView):
+class ReportsView(RoleGuard, BaseView):
     """Requests per lot / municipality and status for a period, yearly provider totals, lot ceilings."""
 
-    def _handle_view(self, name, **kwargs):
-        return require(READERS)
-
-    def is_accessible(self):
-        return allowed(READERS)
+    read_roles = READERS
 
     @expose("/")
     def index(self):

@@ -10,6 +10,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from backoffice import search
+from backoffice.paths import value_at
 from backoffice.store import prefixes
 from backoffice.store.app import get_store
 
@@ -81,12 +82,27 @@ class StoreListMixin:
             sort=self.list_sort(sort_column, sort_desc), skip=skip, limit=page_size or 0,
             projection=self.list_projection(),
         )
-        return found.count, found.documents
+        return found.count, [Record(doc) for doc in found.documents]
 
     def get_one(self, id):
         """The record with this id, or None (a malformed id is simply not found)."""
         key = object_id(id)
-        return None if key is None else self.store.get(self.coll.name, key)
+        doc = None if key is None else self.store.get(self.coll.name, key)
+        return None if doc is None else Record(doc)
+
+
+class Record(dict):
+    """A record as the views hold it: `get("organisation.type")` reads the dotted path.
+
+    Flask-Admin's pymongo views read a column's value with `model.get(column)`, and our
+    list and details columns name fields inside sub-documents by their dotted paths.
+    """
+
+    def get(self, name, default=None):
+        """The value of a field, or at a dotted path (None when a step is missing)."""
+        if isinstance(name, str) and "." in name:
+            return value_at(self, name)
+        return super().get(name, default)
 
 
 def default_order(view):
