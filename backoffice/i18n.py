@@ -1,4 +1,6 @@
 """Offered languages, locale selection and the translation helpers `_` and `_l`."""
+import functools
+
 from babel import Locale, support
 from flask import g, has_request_context, request, session
 from flask_admin import babel as admin_babel
@@ -84,8 +86,14 @@ def date_picker_settings():
     """What the date pickers need to speak the page's language: CLDR's names, Monday first, dd/mm/yyyy.
 
     Belgian conventions in every language (fr_BE, nl_BE, en_BE): the week starts on Monday.
+    Every page's frame carries them: built once per language and kept (read only).
     """
-    locale = Locale.parse(f"{current_language()}_BE")
+    return _date_picker_settings(current_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _date_picker_settings(language):
+    locale = Locale.parse(f"{language}_BE")
     short_days = locale.days["stand-alone"]["short"]  # 0 is Monday in CLDR
     return {
         "format": "DD/MM/YYYY",
