@@ -205,6 +205,13 @@ def import_command(collection, file, dry_run, lang):
 
 DEMO_PASSWORD = "demo-participation"
 DEMO_ACCOUNTS = (("admin@demo.example", "admin"), ("staff@demo.example", "staff"), ("manager@demo.example", "manager"))
+# The colleagues the demo requests are assigned to (seeds/requests.json): with accounts, lists name them.
+DEMO_COLLEAGUES = (
+    ("a.peeters@perspective.example", "An Peeters", "nl"),
+    ("m.dubois@perspective.example", "Marc Dubois", "fr"),
+    ("s.janssens@perspective.example", "Sofie Janssens", "nl"),
+    ("y.elamrani@perspective.example", "Yasmina El Amrani", "fr"),
+)
 
 
 @click.command("demo-accounts")
@@ -217,6 +224,9 @@ def demo_accounts_command():
     for email, role in DEMO_ACCOUNTS:
         if store.find_one("users", {"email": email}, {"_id": 1}) is None:
             users.create_user(store, email, role, DEMO_PASSWORD, name=f"Demo {role}", actor="demo")
+    for email, name, language in DEMO_COLLEAGUES:
+        if store.find_one("users", {"email": email}, {"_id": 1}) is None:
+            users.create_user(store, email, "staff", DEMO_PASSWORD, name=name, language=language, actor="demo")
     # The address `make run` serves: its HOST and PORT (Flask's own default port otherwise).
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT") or os.environ.get("FLASK_RUN_PORT") or "5000"
     click.echo(f"Sign in at http://{host}:{port}/login with one of these demo accounts:")

@@ -5,7 +5,7 @@ from html import unescape
 import pytest
 
 from backoffice.store.app import get_store
-from conftest import PASSWORD
+from conftest import PASSWORD, cells
 from test_sessions import edit_user
 
 LAST_ADMIN = "This is the last active administrator: make another user an active administrator first."
@@ -144,6 +144,18 @@ def test_demo_accounts_print_the_real_port_and_the_stored_roles(app, runner, mon
     assert "http://127.0.0.1:8123/login" in output
     staff_line = next(line for line in output.splitlines() if "staff@demo.example" in line)
     assert "role manager" in staff_line
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_demo_requests_name_the_colleagues_they_are_assigned_to(app, runner, client):
+    runner.invoke(args=["seed"])
+    runner.invoke(args=["demo-accounts"])
+
+    page = client.get("/admin/requests/?search=REQ-2026").get_data(as_text=True)
+
+    assigned = set(cells(page, "assigned_to"))
+    # By name (the e-mail stays on hover), not "s.janssens@perspective.example".
+    assert assigned and assigned <= {"An Peeters", "Marc Dubois", "Sofie Janssens", "Yasmina El Amrani", ""}, assigned
 
 
 def test_users_list_prints_each_user_by_email_with_role_and_state(runner, store, make_user):
