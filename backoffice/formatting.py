@@ -3,7 +3,7 @@ import datetime as dt
 import functools
 from decimal import Decimal
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup, escape
@@ -29,7 +29,17 @@ def day(value):
     """A stored day (midnight UTC) in the locale's medium form: `28 nov. 2026`."""
     if value is None:
         return ""
-    return _day(value.date() if isinstance(value, dt.datetime) else value, get_locale())
+    return _day(value.date() if isinstance(value, dt.datetime) else value, dated(get_locale()))
+
+
+# English pages write days and times as English is written in Brussels (and as their forms are typed):
+# 1 Feb 2027, 14:30, not Feb 1, 2027, 2:30 PM.
+BRITISH = Locale("en", "GB")
+
+
+def dated(locale):
+    """The locale whose date and time patterns a page in `locale` shows (British ones for English)."""
+    return BRITISH if locale is not None and locale.language == "en" else locale
 
 
 @functools.lru_cache(maxsize=4096)
@@ -42,7 +52,7 @@ def moment(value):
     """A stored naive-UTC moment in Brussels time: the medium date and the short time, `28 nov. 2026 14:05`."""
     if value is None:
         return ""
-    return _moment(value, get_locale(), get_timezone())
+    return _moment(value, dated(get_locale()), get_timezone())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -160,8 +160,8 @@ def test_list_and_details_name_the_request_and_the_providers(client, make, reque
     assert detail(page, "Request") == f"REQ-{YEAR}-0001 — {TITLE}"
     assert detail(page, "Lots") == "L1 — Mission globale de A à Z"
     assert detail_rows(page, "Invitations") == [
-        ("Agora Participation scrl", "L1 — Mission globale de A à Z", "Feb 1, 2027", "Awaiting response", "", "", ""),
-        ("Babel Dialogue asbl", "L1 — Mission globale de A à Z", "Feb 1, 2027", "Awaiting response", "", "", ""),
+        ("Agora Participation scrl", "L1 — Mission globale de A à Z", "1 Feb 2027", "Awaiting response", "", "", ""),
+        ("Babel Dialogue asbl", "L1 — Mission globale de A à Z", "1 Feb 2027", "Awaiting response", "", "", ""),
     ]
     assert detail_rows(page, "Award criteria") == [("Prix", "40"), ("Méthodologie", "60")]
     assert "ObjectId" not in page and str(request_record["_id"]) not in page

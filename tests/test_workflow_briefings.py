@@ -196,7 +196,7 @@ def test_a_briefing_is_not_sent_once_its_offer_deadline_has_passed(client, store
     outcome = post_action(client, "briefings", "move", briefing, to="sent")
 
     deadline = dt.datetime.strptime(PAST, "%Y-%m-%dT%H:%M")
-    shown = f"{deadline:%b} {deadline.day}, {deadline.year} 12:00 PM"
+    shown = f"{deadline.day} {deadline:%b} {deadline.year} 12:00"
     assert outcome.errors == [
         f"The offer deadline is {shown}, already past: set a later one before sending. Change the offer deadline"
     ]
@@ -441,7 +441,7 @@ def test_nothing_is_awarded_before_the_offer_deadline(client, store, make, sent_
     briefing = offers_received(make, sent_request, route, offer_deadline=FUTURE)
 
     deadline = dt.datetime.strptime(FUTURE, "%Y-%m-%dT%H:%M")
-    shown = f"{deadline:%b} {deadline.day}, {deadline.year} 12:00 PM"
+    shown = f"{deadline.day} {deadline:%b} {deadline.year} 12:00"
     refuse_award(client, store, briefing, sent_request, f"The offer deadline is {shown}; awards open after it.",
                  provider=AGORA, amount="15000")
 
