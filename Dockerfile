@@ -16,4 +16,6 @@ RUN pybabel compile -d translations || true
 RUN useradd --system backoffice
 USER backoffice
 EXPOSE 8000
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "app:app"]
+# Records stored under older search rules get their terms rebuilt once (nothing to do otherwise); a
+# database not answering yet leaves that to the next start, and the app starts all the same (503 until it answers).
+CMD ["sh", "-c", "flask --app app search reindex --if-stale || echo 'search terms not checked: the database did not answer'; exec gunicorn --config gunicorn.conf.py app:app"]
