@@ -6,9 +6,7 @@ they leave nothing half-written.
 transactions in test_store_contract.py.)
 """
 import datetime as dt
-import multiprocessing
 import os
-import signal
 import threading
 import time
 
@@ -16,10 +14,10 @@ import pytest
 
 from backoffice import audit, create_app, records, references, users
 from backoffice.store.app import get_store
-from conftest import ENGINES, LOT, PASSWORD, PROVIDER, REQUEST, TEST_SECRET_KEY
+from conftest import ENGINES, PASSWORD, PROVIDER, REQUEST, TEST_SECRET_KEY
+from killing import kill_writers_midway
 
 YEAR = dt.datetime.now(dt.timezone.utc).year
-FORK = multiprocessing.get_context("fork")
 
 
 class Broken(Exception):
@@ -141,20 +139,7 @@ def _save_requests_forever(data_dir, ids, progress):
 def test_a_kill_9_during_app_saves_leaves_one_audit_entry_per_version(app, store, make, tmp_path):
     make.lot()
     ids = [make.request(project_title=f"Request {n}")["_id"] for n in range(4)]
-    progress = FORK.Value("i", 0)
-    writers = [FORK.Process(target=_save_requests_forever, args=(app.config["BACKOFFICE_DATA_DIR"], ids, progress))
-               for _ in range(2)]
-    for writer in writers:
-        writer.start()
-    deadline = time.monotonic() + 60
-    while progress.value < 30 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    for writer in writers:
-        os.kill(writer.pid, signal.SIGKILL)
-    for writer in writers:
-        writer.join(30)
-        assert writer.exitcode == -signal.SIGKILL
-    assert progress.value >= 30, "the saves never got going"
+    counted = kill_writers_midway(_save_requests_forever, (app.config["BACKOFFICE_DATA_DIR"], ids), at_least=30)
 
     total = 0
     for record_id in ids:
@@ -172,7 +157,7 @@ def test_a_kill_9_during_app_saves_leaves_one_audit_entry_per_version(app, store
             title = steps.pop(title)
         assert (title, steps) == (saved["project_title"], {})
         total += saved["version"] - 1
-    assert total >= progress.value  # every save counted was kept (one more may have committed as it died)
+    assert total >= counted  # every save counted was kept (one more may have committed as it died)
     # The file took the kill in its stride: the app still saves.
     with app.test_request_context():
         doc = store.get("requests", ids[0])

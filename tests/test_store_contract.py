@@ -22,6 +22,7 @@ from bson.int64 import Int64
 from backoffice.store import DuplicateKey, QueryRefused, prefixes
 from backoffice.store.mongo import MongoStore
 from backoffice.store.query import Word
+from killing import kill_writers_midway
 from backoffice.store.sqlite import SQLiteStore
 
 MONGO_URI = os.environ.get("MONGO_URI")
@@ -757,18 +758,7 @@ def test_kill_9_during_saves_leaves_one_audit_entry_per_version(store, store_spe
             store.insert("audit", {"at": dt.datetime.now(dt.timezone.utc), "actor": "t", "action": "create",
                                    "collection": "requests", "record": doc["_id"], "key": "1", "changes": []})
         ids.append(doc["_id"])
-    progress = FORK.Value("i", 0)
-    writers = [FORK.Process(target=_save_forever, args=(store_spec, ids, progress)) for _ in range(2)]
-    for writer in writers:
-        writer.start()
-    deadline = time.monotonic() + 30
-    while progress.value < 40 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    for writer in writers:
-        os.kill(writer.pid, signal.SIGKILL)
-    for writer in writers:
-        writer.join(30)
-    assert progress.value >= 40, "the writers never got going"
+    kill_writers_midway(_save_forever, (store_spec, ids), at_least=40, seconds=30)
     reopened = open_store(store_spec)
     total = 0
     for doc_id in ids:

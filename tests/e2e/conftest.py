@@ -115,17 +115,24 @@ def sign_in(page, email):
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
-@pytest.fixture(scope="session")
-def staff_session(browser, base_url, make_user, artifacts):
-    """The cookies of a staff member who signed in once through the form (reused by each fresh context)."""
-    make_user("staff", STAFF_EMAIL, name="Camille Staff")
-    context = browser.new_context(locale=LOCALE, base_url=base_url, viewport={"width": 1366, "height": 900})
+def watched_page(browser, base_url, viewport=(1366, 900), **options):
+    """A page in a new Belgian-French context that may load nothing from outside the app: (context, page, watch)."""
+    context = browser.new_context(locale=LOCALE, base_url=base_url,
+                                  viewport={"width": viewport[0], "height": viewport[1]}, **options)
     context.set_default_timeout(TIMEOUT_MS)
     watch = PageWatch(base_url)
     context.route(lambda url: not watch.is_local(url), watch.block)
     page = context.new_page()
-    page.on("request", watch.on_request)
     page.on("pageerror", watch.on_pageerror)
+    return context, page, watch
+
+
+@pytest.fixture(scope="session")
+def staff_session(browser, base_url, make_user, artifacts):
+    """The cookies of a staff member who signed in once through the form (reused by each fresh context)."""
+    make_user("staff", STAFF_EMAIL, name="Camille Staff")
+    context, page, watch = watched_page(browser, base_url)
+    page.on("request", watch.on_request)
     page.goto("/login")
     page.screenshot(path=str(artifacts / "e2e-login.png"), full_page=True)
     sign_in(page, STAFF_EMAIL)
@@ -194,15 +201,8 @@ class PageWatch:
 @pytest.fixture
 def page(browser, base_url, staff_session, request):
     """A signed-in staff member's page in a fresh Belgian-French context, watched for outside requests and JS errors."""
-    context = browser.new_context(
-        locale=LOCALE, base_url=base_url, viewport={"width": 1366, "height": 900}, storage_state=staff_session
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    watch = PageWatch(base_url)
-    context.route(lambda url: not watch.is_local(url), watch.block)
-    page = context.new_page()
+    context, page, watch = watched_page(browser, base_url, storage_state=staff_session)
     page.on("request", watch.on_request)
-    page.on("pageerror", watch.on_pageerror)
     page.on("console", watch.on_console)
     request.node.e2e_watch = watch
     yield page

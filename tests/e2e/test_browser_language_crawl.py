@@ -31,7 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 from test_i18n import INTERFACE_LANGUAGES, OTHER, SAME_WORD, _offences, _ours, _seeded_strings
 from test_language_crawl import MASCULINE_REQUEST_STATUSES, _wrong
 
-from .conftest import LOCALE, TIMEOUT_MS, PageWatch, sign_in
+from .conftest import TIMEOUT_MS, sign_in, watched_page
 
 ROLES = ("admin", "staff", "manager")
 # Quick interactions: a menu opens within a moment or it is not there.
@@ -260,12 +260,7 @@ def crawler_users(make_user):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_menu_list_form_and_modal_reads_only_the_page_language(browser, base_url, crawler_users, role):
-    context = browser.new_context(locale=LOCALE, base_url=base_url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
-    watch = PageWatch(base_url)
-    context.route(lambda url: not watch.is_local(url), watch.block)
-    page = context.new_page()
-    page.on("pageerror", watch.on_pageerror)
+    context, page, watch = watched_page(browser, base_url, viewport=(1280, 800))
     try:
         sign_in(page, crawler_users[role])
         seeded = _seeded_strings() | {crawler_users[role], f"Crawl {role.capitalize()}"}

@@ -151,6 +151,13 @@ def _draft_briefing(live_app):
         )
 
 
+def _open_deadline(page, live_app, lang):
+    """A new draft briefing's edit form in `lang`, its deadline picker open: (briefing, field, picker)."""
+    doc = _draft_briefing(live_app)
+    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
+    return (doc, *_deadline_picker(page))
+
+
 def _deadline_picker(page):
     field = page.locator("#offer_deadline")
     assert field.get_attribute("type") == "text", "no browser datetime input: it speaks the browser's language"
@@ -163,10 +170,7 @@ def _deadline_picker(page):
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page, live_app, store, lang):
     page = english_browser_page
-    doc = _draft_briefing(live_app)
-    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
-
-    field, picker = _deadline_picker(page)
+    doc, field, picker = _open_deadline(page, live_app, lang)
     # The picker speaks the page's language, starts the week on Monday and shows 24-hour time.
     assert picker.locator("thead tr").nth(1).locator("th").first.inner_text().strip().lower() == MONDAY[lang]
     expect(picker.locator("select.hourselect").first.locator("option")).to_have_count(24)
@@ -190,10 +194,7 @@ def test_a_typed_deadline_is_stored_as_typed_and_read_back(english_browser_page,
 @pytest.mark.parametrize("lang", ["fr", "nl"])
 def test_a_deadline_the_picker_cannot_read_is_refused_not_reinterpreted(english_browser_page, live_app, store, lang):
     page = english_browser_page
-    doc = _draft_briefing(live_app)
-    page.goto(f"/admin/briefings/edit/?id={doc['_id']}&lang={lang}")
-
-    field, _picker = _deadline_picker(page)
+    doc, field, _picker = _open_deadline(page, live_app, lang)
     field.fill("")
     field.type("03/15/2027 14:30")
     page.keyboard.press("Tab")
