@@ -1,10 +1,8 @@
-"""List arguments from the URL kept within what a list can show, and unknown records as 404 pages."""
+"""List arguments from the URL: kept within what a list can show, and read for its exports."""
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from bson import ObjectId
-from bson.errors import InvalidId
-from flask import abort, redirect, request
+from flask import redirect, request
 
 # No list has a millionth page; a bigger number only overflows the engines' 64-bit skip.
 MAX_PAGE = 1_000_000
@@ -76,12 +74,3 @@ def _bounded(key, value):
         return "0"
     return str(min(max(page, 0), MAX_PAGE))
 
-
-def found_or_404(store, collection, record_id):
-    """Stop with a 404 page unless `collection` holds a record with this id (a malformed id is none)."""
-    try:
-        key = ObjectId(record_id)
-    except (InvalidId, TypeError):
-        abort(404)
-    if store.get(collection, key, {"_id": 1}) is None:
-        abort(404)

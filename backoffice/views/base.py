@@ -28,7 +28,7 @@ from backoffice.i18n import _, _l, current_language, ngettext
 from backoffice.paths import flat_fields, value_at
 from backoffice.references import COLLECTION_NAMES, label_cache, referrer_groups
 from backoffice.views.access import RoleGuard
-from backoffice.views.arguments import BoundedListArguments, found_or_404
+from backoffice.views.arguments import BoundedListArguments
 from backoffice.views.filters import TranslatedFilters
 from backoffice.views.links import linked_formatter
 from backoffice.views.store_list import StoreCollection, StoreListMixin, default_order
@@ -518,21 +518,29 @@ class CollectionView(RoleGuard, TranslatedFilters, StoreListMixin, BoundedListAr
 
     @expose("/details/")
     def details_view(self):
-        """A record's page; an unknown id is a 404 page, not a jump back to the list."""
-        found_or_404(self.store, self.schema.collection, request.args.get("id"))
+        """A record's page; a missing or unknown id is a 404 page (`get_one`), not a jump back to the list."""
+        if not request.args.get("id"):
+            abort(404)
         return super().details_view()
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        """A record's edit form; an unknown id is a 404 page, not a jump back to the list."""
-        found_or_404(self.store, self.schema.collection, request.args.get("id"))
+        """A record's edit form; a missing or unknown id is a 404 page (`get_one`), not a jump back to the list."""
+        if not request.args.get("id"):
+            abort(404)
         return self._with_named_success(super().edit_view())
 
+    # A record's page and form: an unknown or malformed id is a 404 page, not a jump back to the list.
+    RECORD_PAGES = ("details_view", "edit_view")
+
     def get_one(self, id):
-        """The record with this id, or None (a malformed id is simply not found); its references named."""
+        """The record with this id, its references named; None when there is none (a 404 page for its page or form)."""
         doc = super().get_one(id)
-        if doc is not None:
-            self._prefetch_labels([doc], list(self.fields))
+        if doc is None:
+            if request.endpoint in {f"{self.endpoint}.{page}" for page in self.RECORD_PAGES}:
+                abort(404)
+            return None
+        self._prefetch_labels([doc], list(self.fields))
         return doc
 
 
