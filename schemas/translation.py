@@ -3,33 +3,30 @@
 flask-babel looks up the request's state, domain, locale and catalogue again for every
 string, through some ten context-local lookups: about 9 µs a string, and a details page
 or an edit form translates a hundred strings (labels, choices, buttons). Here the
-catalogue found for the request's locale is kept beside flask-babel's own state and used
-while that locale holds; `force_locale` (a briefing printed in its own language) sets
+catalogue found for the request's locale (flask-babel's `get_locale()`, which it keeps for
+the request) is kept in `g` and used while that locale holds; `force_locale` (a briefing printed in its own language) sets
 another locale, so the catalogue is looked up again. Outside a request or an app
 context, flask-babel answers as usual.
 
 This module is imported by `schemas` and `backoffice.i18n` alike, so it imports neither.
 """
-from flask import g
-from flask_babel import LazyString, get_translations
+from flask import g, has_app_context
+from flask_babel import LazyString, get_locale, get_translations
 
 _KEPT = "backoffice_catalogue"
 
 
 def catalogue(domain=None):
     """The translations of the current locale, in flask-babel's domain or `domain`, kept per request."""
-    try:
-        state = g._flask_babel
-    except (AttributeError, RuntimeError):  # no flask-babel state yet, or no app context at all
+    if not has_app_context():  # flask-babel answers as usual
         return _translations(domain)
+    locale = get_locale()
     kept_as = _KEPT if domain is None else f"{_KEPT}_{domain.domain[0]}"
-    kept = getattr(state, kept_as, None)
-    if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+    kept = g.get(kept_as)
+    if kept is not None and kept[0] is locale:
         return kept[1]
     translations = _translations(domain)
-    locale = getattr(state, "babel_locale", None)
-    if locale is not None:
-        setattr(state, kept_as, (locale, translations))
+    setattr(g, kept_as, (locale, translations))
     return translations
 
 
