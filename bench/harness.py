@@ -88,7 +88,7 @@ class Bench:
         self.app = data.make_plain_app(data_dir)
         self.store = get_store(self.app)
         self.stock_app, self.stock_view, self.stock_db = make_stock_app(data_dir)
-        self.ours_view = self._view("requests")
+        self.ours_view = self.app.extensions["admin"][0].index_view.requests_view
         self.client = self.app.test_client()
         self.clients = {"ours": self.client, "stock": self.stock_app.test_client()}
         page = self.client.get("/login").get_data(as_text=True)
@@ -124,13 +124,6 @@ class Bench:
             fields.append(("notes", note))
         return fields
 
-    def _view(self, endpoint):
-        for admin in self.app.extensions["admin"]:
-            for view in admin._views:
-                if getattr(view, "endpoint", None) == endpoint:
-                    return view
-        raise LookupError(endpoint)
-
     def _urls(self):
         """The URL of each operation, for ours and for stock, built as the list page builds its links."""
         urls = {}
@@ -141,7 +134,7 @@ class Bench:
             with app.test_request_context():
                 status = _filter_arg(view, "status")
                 municipality = _filter_arg(view, "municipality")
-                sort = list(view._sortable_columns).index("received_on")
+                sort = [name for name, _label in view.get_list_columns()].index("received_on")
             urls[side] = {
                 "list": base,
                 "sorted_filtered": f"{base}?sort={sort}&{municipality}=21004&{status}=received",
@@ -223,7 +216,7 @@ def _timed(action):
 
 
 def _filter_arg(view, column):
-    for index, flt in enumerate(view._filters):
+    for index, flt in enumerate(view.get_filters()):
         if flt.column == column:
             return f"flt{index}_{view.get_filter_arg(index, flt)}"
     raise LookupError(column)
