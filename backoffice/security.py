@@ -1,7 +1,7 @@
 """HTTP hardening: security headers with a per-request script nonce, and cookies Secure over HTTPS."""
 import secrets
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -54,10 +54,21 @@ def allow_uploads():
         request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
 
 
+def refuse_broken_return_addresses():
+    """A 400 page for a return address (`url`, where Flask-Admin goes back after an action) with a control character.
+
+    It would become the Location header of the redirect, which must never carry a line break.
+    """
+    for value in request.args.getlist("url") + (request.form.getlist("url") if request.method == "POST" else []):
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            abort(400)
+
+
 def init_app(app):
     """Install the headers, the session cookie rule, the body limits and the trusted proxies."""
     # Before any other hook: CSRFProtect reads the form, and the limit must apply by then.
     app.before_request(allow_uploads)
+    app.before_request(refuse_broken_return_addresses)
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops:
         # Only then is X-Forwarded-For believed (as the address sign-in throttling counts), and only that many hops.

@@ -224,3 +224,26 @@ def test_a_list_url_is_cleaned_into_the_page_it_shows(client, asked, shown):
 
 def test_a_clean_list_url_is_served_as_it_is(client):
     assert client.get("/admin/requests/?page=0&search=jeunes&lang=fr").status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/audit/details/?url=%0A",
+    "/admin/requests/details/?url=%0D%0ASet-Cookie:x=1",
+    "/admin/briefings/edit/?id=zzz&url=%09",
+])
+def test_a_return_address_with_a_line_break_is_a_400_page_not_a_500(client_as, url):
+    """Found by the generated query strings: `?url=%0A` became a redirect's Location header."""
+    response = client_as("admin").get(url)
+
+    assert response.status_code == 400
+    assert "Set-Cookie" not in str(response.headers.get("Location", ""))
+    assert_no_internals(response)
+
+
+def test_a_posted_return_address_with_a_line_break_is_refused_before_anything_is_done(client, make):
+    lot = make.lot()
+    response = client.form_post("/admin/lots/delete/", {"id": str(lot["_id"]), "url": "/admin/lots/\r\nX: y"},
+                                form_url="/admin/lots/")
+
+    assert response.status_code == 400
+    assert client.application.extensions["backoffice_store"].get("lots", lot["_id"]) is not None
