@@ -10,7 +10,6 @@ from schemas.fields import (
     Choice,
     ChoiceList,
     Date,
-    Email,
     StaffEmail,
     EnterpriseNumber,
     Money,
