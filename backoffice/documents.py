@@ -9,11 +9,11 @@ import datetime as dt
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup
 
 from backoffice.formatting import day, moment, money
-from backoffice.i18n import _, current_language
+from backoffice.i18n import _, current_language, force_locale
 from backoffice.references import LabelCache
 from schemas.choices import AWARD_ROUTES, MUNICIPALITIES
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 from babel import Locale, dates, numbers
 
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from markupsafe import Markup, escape
 
 from backoffice.i18n import _, current_language
+from schemas.translation import locale as page_locale
 from schemas import fields as sf
 
 
@@ -16,7 +17,7 @@ def money(cents):
     """Integer cents as euro in the locale's way: `1 234,56 €` (fr), `€ 1.234,56` (nl)."""
     if cents is None:
         return ""
-    return _money(cents, get_locale())
+    return _money(cents, page_locale())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -29,7 +30,7 @@ def day(value):
     """A stored day (midnight UTC) in the locale's medium form: `28 nov. 2026`."""
     if value is None:
         return ""
-    return _day(value.date() if isinstance(value, dt.datetime) else value, dated(get_locale()))
+    return _day(value.date() if isinstance(value, dt.datetime) else value, dated(page_locale()))
 
 
 # English pages write days and times as English is written in Brussels (and as their forms are typed):
@@ -52,7 +53,7 @@ def moment(value):
     """A stored naive-UTC moment in Brussels time: the medium date and the short time, `28 nov. 2026 14:05`."""
     if value is None:
         return ""
-    return _moment(value, dated(get_locale()), get_timezone())
+    return _moment(value, dated(page_locale()), get_timezone())
 
 
 @functools.lru_cache(maxsize=4096)

@@ -5,9 +5,9 @@ from babel import Locale, support
 from flask import g, has_request_context, request, session
 from flask_admin import babel as admin_babel
 from flask_admin import translations as admin_translations
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 
-from schemas.translation import catalogue, gettext, lazy_gettext, ngettext
+from schemas.translation import catalogue, force_locale, gettext, lazy_gettext, locale, ngettext
 
 # French first: it is the default when nothing else decides.
 LANGUAGES = ("fr", "nl", "en")
@@ -15,7 +15,7 @@ DEFAULT_LANGUAGE = "fr"
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["LANGUAGES", "_", "_l", "ngettext", "labelled", "current_language", "init_app"]
+__all__ = ["LANGUAGES", "_", "_l", "ngettext", "labelled", "current_language", "force_locale", "locale", "init_app"]
 
 
 def labelled(label, value):
@@ -131,8 +131,8 @@ def select_list_messages():
 
 def current_language():
     """The two-letter code of the language pages are rendered in."""
-    locale = get_locale()
-    return locale.language if locale is not None else DEFAULT_LANGUAGE
+    now = locale()
+    return now.language if now is not None else DEFAULT_LANGUAGE
 
 
 def init_app(app):

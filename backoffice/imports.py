@@ -21,10 +21,9 @@ from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 
 import openpyxl
-from flask_babel import force_locale
 
 from backoffice import audit, exports, records
-from backoffice.i18n import LANGUAGES, _
+from backoffice.i18n import LANGUAGES, _, force_locale
 from backoffice.paths import flat_fields
 from backoffice.references import label_cache
 from backoffice.store import Conflict

@@ -4,11 +4,10 @@ Each message is queued in the outbox under the key of its action, in the provide
 language, then sent at once when a mail server is configured (`backoffice.outbox`).
 """
 from flask import render_template
-from flask_babel import force_locale
 
 from backoffice import awards, documents, outbox
 from backoffice.formatting import moment
-from backoffice.i18n import _
+from backoffice.i18n import _, force_locale
 from backoffice.references import LabelCache
 from schemas.choices import MUNICIPALITIES
 

@@ -16,11 +16,10 @@ import base64
 import smtplib
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_mailman import EmailMessage, Mail
 
 from backoffice.clock import now
-from backoffice.i18n import _l
+from backoffice.i18n import _l, force_locale
 from backoffice.store import Conflict, DuplicateKey
 
 COLLECTION = "outbox"

@@ -1,7 +1,8 @@
 """Closed lists of values (statuses, types, municipalities) with their translated labels."""
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 
 from schemas.translation import lazy_gettext as _l
+from schemas.translation import locale as page_locale
 from schemas.translation import lazy_pgettext as _lp
 
 
@@ -9,7 +10,7 @@ def _bilingual(fr, nl, en=None):
     """A label that reads `fr` in French, `nl` in Dutch and `en` (else `fr`) in English."""
 
     def pick():
-        locale = get_locale()
+        locale = page_locale()
         language = locale.language if locale is not None else "fr"
         return {"fr": fr, "nl": nl}.get(language, en or fr)
 

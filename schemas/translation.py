@@ -1,37 +1,61 @@
-"""`gettext` and `lazy_gettext`: flask-babel's, with the request's catalogue found once per request.
+"""`gettext` and `lazy_gettext`: flask-babel's, with the request's locale and catalogue found once per request.
 
 flask-babel looks up the request's state, domain, locale and catalogue again for every
 string, through some ten context-local lookups: about 9 µs a string, and a details page
-or an edit form translates a hundred strings (labels, choices, buttons). Here the
-catalogue found for the request's locale (flask-babel's `get_locale()`, which it keeps for
-the request) is kept in `g` and used while that locale holds; `force_locale` (a briefing printed in its own language) sets
-another locale, so the catalogue is looked up again. Outside a request or an app
-context, flask-babel answers as usual.
+or an edit form translates a hundred strings (labels, choices, buttons) and formats a
+dozen amounts and dates. Here the locale flask-babel chose for the request and its
+catalogue are kept in `g` together, and read from there. `force_locale` (a briefing
+printed in its provider's language) is flask-babel's, made to set the kept pair aside
+while it holds: use this module's, never flask-babel's own (tests/test_i18n.py checks
+that no module imports that one). Outside an app context, flask-babel answers as usual.
 
 This module is imported by `schemas` and `backoffice.i18n` alike, so it imports neither.
 """
+from contextlib import contextmanager
+
+import flask_babel
 from flask import g, has_app_context
 from flask_babel import LazyString, get_locale, get_translations
 
-_KEPT = "backoffice_catalogue"
+_KEPT = "backoffice_language"
 
 
-def catalogue(domain=None):
-    """The translations of the current locale, in flask-babel's domain or `domain`, kept per request."""
+def _kept():
+    """(locale, catalogue) of the moment, found once per request or app context and per forced locale."""
     if not has_app_context():  # flask-babel answers as usual
-        return _translations(domain)
-    locale = get_locale()
-    kept_as = _KEPT if domain is None else f"{_KEPT}_{domain.domain[0]}"
-    kept = g.get(kept_as)
-    if kept is not None and kept[0] is locale:
-        return kept[1]
-    translations = _translations(domain)
-    setattr(g, kept_as, (locale, translations))
-    return translations
+        return get_locale(), get_translations()
+    kept = g.get(_KEPT)
+    if kept is None:
+        kept = (get_locale(), get_translations())
+        setattr(g, _KEPT, kept)
+    return kept
 
 
-def _translations(domain):
-    return get_translations() if domain is None else domain.get_translations()
+def locale():
+    """The `babel.Locale` pages are rendered in now (flask-babel's `get_locale()`, kept); None outside an app context."""
+    return _kept()[0]
+
+
+def catalogue():
+    """The translations of the current locale, in flask-babel's domain, kept per request."""
+    return _kept()[1]
+
+
+@contextmanager
+def force_locale(language):
+    """flask-babel's `force_locale`: `language` while the block runs, the request's own again after it."""
+    if not has_app_context():
+        with flask_babel.force_locale(language):
+            yield
+        return
+    outer = g.pop(_KEPT, None)
+    try:
+        with flask_babel.force_locale(language):
+            yield
+    finally:
+        g.pop(_KEPT, None)
+        if outer is not None:
+            setattr(g, _KEPT, outer)
 
 
 def gettext(string, **variables):

@@ -553,21 +553,40 @@ def test_amounts_and_dates_follow_the_language(client, make, lang, amount, day):
 
 @one_engine
 def test_a_language_forced_inside_a_request_translates_and_then_gives_way(app):
-    """The request's catalogue is kept, but a forced language (a briefing printed in its own) still wins."""
-    from flask_babel import force_locale
+    """The request's language is kept, but a forced language (a briefing printed in its own) still wins:
+    its words, its amounts and its dates, and the page's own again after it (nested too)."""
+    import datetime as dt
 
-    from backoffice.i18n import _, _l
+    from backoffice.formatting import day, money
+    from backoffice.i18n import _, _l, current_language, force_locale
     from schemas.request import RequestSchema
 
     label = RequestSchema().fields["received_on"].metadata["label"]
+    received = dt.datetime(2026, 11, 28)
+    french = ("Se déconnecter", "Date de réception", "fr", "1\u202f234,56\xa0€", "28 nov. 2026")
     with app.test_request_context("/login?lang=fr"):
         app.preprocess_request()
-        assert (_("Sign out"), str(label)) == ("Se déconnecter", "Date de réception")
+        assert (_("Sign out"), str(label), current_language(), money(123456), day(received)) == french
         with force_locale("nl"):
             assert (_("Sign out"), str(label), str(_l("Received on"))) == ("Afmelden", "Ontvangen op", "Ontvangen op")
-        assert (_("Sign out"), str(label)) == ("Se déconnecter", "Date de réception")
+            assert (current_language(), money(123456), day(received)) == ("nl", "€\xa01.234,56", "28 nov 2026")
+            with force_locale("en"):
+                assert (_("Sign out"), current_language(), day(received)) == ("Sign out", "en", "28 Nov 2026")
+            assert (_("Sign out"), current_language()) == ("Afmelden", "nl")
+        assert (_("Sign out"), str(label), current_language(), money(123456), day(received)) == french
     with app.app_context():  # outside a request: flask-babel's default language
         assert _("Sign out") == "Se déconnecter"
+
+
+def test_no_module_forces_a_language_behind_the_kept_catalogue():
+    """flask-babel's own `force_locale` would leave the page's kept catalogue in place: mail in the wrong language."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [str(path.relative_to(root)) for folder in ("backoffice", "schemas") for path in (root / folder).rglob("*.py")
+                 if path.name != "translation.py" and re.search(r"flask_babel import[^\n]*\bforce_locale\b|flask_babel\.force_locale",
+                                                                path.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 @one_engine

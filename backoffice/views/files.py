@@ -6,12 +6,11 @@ from bson.errors import InvalidId
 from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from babel.units import format_unit
-from flask_babel import get_locale
 
 from backoffice import audit, files
 from backoffice.auth import current_actor
 from backoffice.formatting import moment
-from backoffice.i18n import _
+from backoffice.i18n import _, locale
 from backoffice.references import label_cache
 from backoffice.store import Conflict
 from backoffice.store.app import get_store
@@ -22,10 +21,10 @@ BODY_MARGIN = 64 * 1024
 
 def size_text(size):
     """A file size as a person reads it in the current language: `820 ko`, `1,4 MB`."""
-    locale = get_locale()
+    now = locale()
     if size < 1024 * 1024:
-        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=locale)
-    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=locale)
+        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=now)
+    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=now)
 
 
 class FilesMixin:
