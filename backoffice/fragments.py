@@ -6,6 +6,9 @@ entries a user sees depends only on their role (every view's `is_accessible` ask
 only on the language. Rendering it through Flask-Admin's macro took a sixth of a details
 page. Kept per process, keyed by all of those and the script root its links start with;
 a changed role or language takes another key, so nothing stale is ever shown.
+
+The frame's fixed parts (its style sheets, its scripts and the texts the page's scripts
+read from `<body>`) depend only on the view and the language: kept the same way.
 """
 from flask import current_app, request
 from flask_login import current_user
@@ -17,8 +20,18 @@ from backoffice.i18n import current_language
 def cached_menu(admin_view, part="menu", caller=None):
     """`{% call cached_menu(admin_view) %}{{ layout.menu() }}{% endcall %}`: the menu (or its links, `part="links"`), rendered once per key."""
     role = current_user.role if current_user.is_authenticated else None
-    key = (part, request.script_root, current_language(), role, admin_view.endpoint, id(admin_view))
-    kept = current_app.extensions.setdefault("backoffice_menus", {})
+    return _kept("backoffice_menus", (part, role, admin_view.endpoint, id(admin_view)), caller)
+
+
+def cached_frame(admin_view, part, caller=None):
+    """`{% call cached_frame(admin_view, "scripts") %}...{% endcall %}`: a fixed part of the page's frame, rendered once per view and language."""
+    return _kept("backoffice_frames", (part, admin_view.endpoint, id(admin_view)), caller)
+
+
+def _kept(kind, key, caller):
+    # Every kept fragment's links start with the script root and its words are in the page's language.
+    key = (*key, request.script_root, current_language())
+    kept = current_app.extensions.setdefault(kind, {})
     html = kept.get(key)
     if html is None:
         html = kept[key] = Markup(caller())
@@ -42,4 +55,5 @@ def column_labels(admin_view, columns):
 def init_app(app):
     """Offer the fragments to the templates."""
     app.jinja_env.globals["cached_menu"] = cached_menu
+    app.jinja_env.globals["cached_frame"] = cached_frame
     app.jinja_env.globals["column_labels"] = column_labels

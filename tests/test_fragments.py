@@ -53,3 +53,25 @@ def test_details_labels_kept_per_language_follow_the_language_and_the_view(clien
     assert "Type d'organisation" not in dutch and len(dutch) == len(french)
     assert french_again == french
     assert of_provider != french and "Numéro d'entreprise (BCE)" in of_provider
+
+
+def _frame(page):
+    """What the kept frame carries: the body's texts for the page's scripts, and the style sheets and scripts loaded."""
+    body = re.search(r"<body ([^>]*)>", page).group(1)
+    texts = {name: unescape(value) for name, value in re.findall(r'data-([a-z-]+)="([^"]*)"', body)}
+    return texts, re.findall(r'<link href="([^"]+)" rel="stylesheet">', page), re.findall(r'<script src="([^"]+)"', page)
+
+
+def test_the_frame_kept_per_view_follows_the_language_and_where_the_app_is_served(client):
+    french, french_styles, french_scripts = _frame(client.get("/admin/requests/?lang=fr").get_data(as_text=True))
+    dutch, _styles, _scripts = _frame(client.get("/admin/requests/?lang=nl").get_data(as_text=True))
+    _texts, mounted_styles, mounted_scripts = _frame(
+        client.get("/admin/requests/", environ_overrides={"SCRIPT_NAME": "/backoffice"}).get_data(as_text=True))
+    again, again_styles, again_scripts = _frame(client.get("/admin/requests/?lang=fr").get_data(as_text=True))
+
+    assert (french["remove-label"], dutch["remove-label"]) == ("Retirer", "Verwijderen")
+    assert '"applyLabel": "Appliquer"' in french["date-picker"] and '"applyLabel": "Toepassen"' in dutch["date-picker"]
+    assert "caractères" in french["counter-template"] and "tekens" in dutch["counter-template"]
+    assert french_scripts and all(url.startswith("/admin/static/") or url.startswith("/static/") for url in french_scripts)
+    assert mounted_scripts and all(url.startswith("/backoffice/") for url in mounted_scripts + mounted_styles)
+    assert (again, again_styles, again_scripts) == (french, french_styles, french_scripts)
