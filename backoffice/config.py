@@ -28,8 +28,11 @@ def load(overrides=None):
         "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # A session ends after this long without a request (each request renews it).
+        # A session ends after this long without a request (a request renews it: see auth.renew_session).
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "60"))),
+        # Not a new signed cookie on every response (a fifteenth of a page's time): auth.renew_session
+        # renews it once a minute at most.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A request body larger than this is refused (413) before it is read; file uploads have their own limit.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Above the 20 MB a file may have (backoffice/files.py), so that a file a little too big gets the

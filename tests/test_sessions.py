@@ -92,3 +92,44 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(client, monkeypa
     monkeypatch.setattr(auth, "now", lambda: signed_in + dt.timedelta(hours=12, minutes=1))
 
     assert is_login_redirect(client.get("/admin/requests/"))
+
+
+def _new_cookie(response):
+    """The session cookie a response sets, or None when it leaves the browser's as it is."""
+    return next((value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")), None)
+
+
+def test_a_busy_session_is_renewed_once_a_minute_not_on_every_page(client, monkeypatch):
+    start = auth.now()
+    monkeypatch.setattr(auth, "now", lambda: start)
+    client.get("/admin/requests/")  # whatever this minute's first page did
+
+    assert _new_cookie(client.get("/admin/requests/")) is None
+    assert _new_cookie(client.get("/admin/lots/")) is None
+
+    monkeypatch.setattr(auth, "now", lambda: start + dt.timedelta(seconds=61))
+    renewed = _new_cookie(client.get("/admin/requests/"))
+
+    assert renewed is not None and "Expires=" in renewed and "HttpOnly" in renewed
+    assert _new_cookie(client.get("/admin/requests/")) is None
+
+
+@pytest.mark.parametrize("idle, signed_in", [(dt.timedelta(minutes=58), True), (dt.timedelta(minutes=60, seconds=5), False)])
+def test_a_session_left_idle_for_its_lifetime_is_signed_out(app, client_as, monkeypatch, idle, signed_in):
+    """The idle end is the cookie's: signed at the last renewal, refused by the server an hour later."""
+    import itsdangerous.timed
+    import time
+    from types import SimpleNamespace
+
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=1)
+    then = time.time() - idle.total_seconds()
+    with monkeypatch.context() as past:  # signed in and last seen `idle` ago
+        past.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: then))
+        past.setattr(auth, "now", lambda: dt.datetime.fromtimestamp(then, dt.timezone.utc).replace(tzinfo=None))
+        client = client_as("staff")
+        assert client.get("/admin/requests/").status_code == 200
+
+    page = client.get("/admin/requests/")
+
+    assert (page.status_code == 200) is signed_in
+    assert is_login_redirect(page) is not signed_in
