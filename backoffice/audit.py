@@ -130,3 +130,17 @@ def describe_change(change, fields, labels):
     # Outside the f-string, so that pybabel extracts it (Python 3.11 reads an f-string as one token).
     empty = _("(empty)")
     return labelled(label, f"{show(change['before']) or empty} → {show(change['after']) or empty}")
+
+
+def detail_lines(details):
+    """What an entry's details tell a reader besides its changes: a file's name, a move's comment, what a withdrawal cancelled."""
+    if not isinstance(details, dict):
+        return []
+    lines = [details["file"]] if details.get("file") else []
+    if details.get("comment"):
+        lines.append(labelled(_("Comment"), details["comment"]))
+    if details.get("cancelled_briefings"):
+        lines.append(labelled(_("Briefings cancelled with it"), ", ".join(details["cancelled_briefings"])))
+    if details.get("withdrawn_request"):
+        lines.append(_("Cancelled with the withdrawal of the request %(reference)s.", reference=details["withdrawn_request"]))
+    return lines

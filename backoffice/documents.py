@@ -71,6 +71,16 @@ def issued_on(briefing):
     return briefing.get("updated_at") or briefing.get("created_at")
 
 
+def cancellation(briefing):
+    """When and why a cancelled briefing was cancelled ({on, reason}), or None."""
+    if briefing.get("status") != "cancelled":
+        return None
+    entry = next((item for item in reversed(briefing.get("status_history", [])) if item.get("to") == "cancelled"), None)
+    if entry is None or not entry.get("comment"):
+        return None
+    return {"on": format_date(entry["at"].date(), "long"), "reason": entry["comment"]}
+
+
 def briefing_context(store, briefing):
     """Everything the briefing template shows, read and formatted in the current language."""
     request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
@@ -99,6 +109,7 @@ def briefing_context(store, briefing):
         "centre": centre(language),
         "staff": staff,
         "watermark": watermark(briefing.get("status")),
+        "cancellation": cancellation(briefing),
         "issued": format_date(issued.date(), "long") if issued else "",
         "deadline": deadline_text(briefing.get("offer_deadline")),
         "expected_start": day(request_doc.get("expected_start")),

@@ -130,6 +130,41 @@ def _no_open_briefing(store, request, to):
     )
 
 
+def briefings_to_cancel(store, request):
+    """The open briefings a withdrawal would cancel with the request (draft to offers received), oldest first, whole."""
+    return store.find("briefings", {"request": request["reference"], "status": {"$in": sorted(OPEN_BRIEFING)}},
+                      sort=[("reference", 1)])
+
+
+def can_withdraw_with_briefings(request, user, store):
+    """May the request be withdrawn together with its open briefings, each cancelled with the same reason?
+
+    Only where a plain withdrawal exists but its open briefings block it. A briefing with a
+    lot already awarded is a contract concluded: it is never cancelled along with the request.
+    """
+    refused = _writer(user)
+    if refused:
+        return refused
+    if "withdrawn" not in plain_moves("requests", request):
+        return Reason.of(_("A record that is “%(current)s” cannot become “%(target)s”.",
+                           current=_label("requests", request.get("status")), target=_label("requests", "withdrawn")))
+    found = store.find("briefings", {"request": request["reference"]}, sort=[("reference", 1)],
+                       projection={"reference": 1, "status": 1, "awards": 1})
+    for briefing in found:
+        lot = next((item["lot"] for item in briefing.get("awards", []) if item.get("outcome") == "awarded"), None)
+        if lot is not None:
+            return Reason.of(
+                _("The briefing %(reference)s has a lot awarded (%(lot)s): an award is a contract and is not cancelled "
+                  "with the request. Close its other lots without award on the briefing; the request then follows its award.",
+                  reference=briefing["reference"], lot=lot_name(store, lot)),
+                ("briefings.details_view", {"id": str(briefing["_id"])},
+                 _("Open the briefing %(reference)s", reference=briefing["reference"])),
+            )
+    if not any(briefing.get("status") in OPEN_BRIEFING for briefing in found):
+        return Reason.of(_("The request has no open briefing to cancel: withdraw it with its own button."))
+    return None
+
+
 def can_decide_eligibility(request, user):
     """May the eligibility be decided now (received or under review)?"""
     refused = _writer(user)

@@ -109,3 +109,40 @@ def lot_decided(store, briefing, lot, send=True):
     if send:
         outbox.send_pending(store, keys)
     return keys
+
+
+def cancellation_key(briefing, provider):
+    """The outbox key of the notice that a briefing is cancelled, to one provider: sent once."""
+    return f"briefing-cancelled:{briefing['reference']}:{provider}"
+
+
+def briefing_cancelled(store, briefing, reason, send=True):
+    """E-mail every provider the briefing was sent to that it is cancelled, and why, each in its language; return the keys.
+
+    A plain-text notice (no PDF). Providers invited but never sent the briefing (a draft)
+    were told nothing, so they are told nothing now. `send=False` only queues them.
+    """
+    lots_by_provider = {}
+    for invitation in briefing.get("invitations", []):
+        if invitation.get("sent_on"):
+            lots_by_provider.setdefault(invitation["provider"], []).append(invitation["lot"])
+    keys = []
+    for number, lots in lots_by_provider.items():
+        key = cancellation_key(briefing, number)
+        if store.find_one(outbox.COLLECTION, {"key": key}) is not None:
+            continue
+        provider = store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+        language = provider_language(provider, briefing.get("language", "fr"))
+        with force_locale(language):
+            labels = LabelCache(store)
+            subject = _("Briefing %(reference)s cancelled", reference=briefing["reference"])
+            body = render_template(
+                "mail/briefing_cancelled.txt", briefing=briefing, provider=provider, reason=reason,
+                lots=[labels.get("lots", code) for code in lots], centre=documents.centre(language),
+            )
+        outbox.queue(store, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+                     ("briefings", briefing["reference"]))
+        keys.append(key)
+    if send:
+        outbox.send_pending(store, keys)
+    return keys

@@ -139,12 +139,13 @@ def _duplicate_messages(collection, fields=()):
     return {name: [str(_l("Another record already has this value."))] for name in named}
 
 
-def update(collection, previous, data, actor, expected_version, store=None, allow_managed=False, history=None):
+def update(collection, previous, data, actor, expected_version, store=None, allow_managed=False, history=None,
+           details=None):
     """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile.
 
     Workflow-managed fields keep their stored value unless a workflow action saves
-    (`allow_managed`); `history` is a status-history entry to append in the same write.
-    Returns the saved document.
+    (`allow_managed`); `history` is a status-history entry to append in the same write;
+    `details` go into the audit entry (a status move's comment, say). Returns the saved document.
     """
     store = store if store is not None else get_store()
     schema = SCHEMAS[collection]
@@ -160,14 +161,14 @@ def update(collection, previous, data, actor, expected_version, store=None, allo
     system = {"status_history": previous.get("status_history", []) + [history]} if history else None
     with one_transaction(store, collection):  # checked and written together, as `create`
         doc = validate(collection, data, previous=previous, store=store)
-        return update_valid(collection, previous, doc, actor, expected_version, store, system)
+        return update_valid(collection, previous, doc, actor, expected_version, store, system, details)
 
 
 # Fields the store keeps itself: an update never sets them.
 STORE_FIELDS = ("_id", "version", search.FIELD)
 
 
-def update_valid(collection, previous, doc, actor, expected_version, store, system=None):
+def update_valid(collection, previous, doc, actor, expected_version, store, system=None, details=None):
     """Save a loaded document over `previous` if its version is still `expected_version`, with its audit entry.
 
     `system` holds fields no schema loads (a status history) to write in the same update.
@@ -185,7 +186,7 @@ def update_valid(collection, previous, doc, actor, expected_version, store, syst
             raise StaleRecord()
         if changes:
             action = "status_change" if any(change["field"] == "status" for change in changes) else "update"
-            audit.record(store, action, actor, collection, previous, changes)
+            audit.record(store, action, actor, collection, previous, changes, details=details)
     return saved
 
 

@@ -45,7 +45,7 @@ def atomic(store):
         raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
 
 
-def _send(store, keys):
+def send_queued(store, keys):
     """Send the e-mails an action queued, once its transaction is written (never from inside it).
 
     The action is done by then: a message the store could not mark meanwhile (`Conflict`)
@@ -82,12 +82,15 @@ def move(store, collection, doc, to, actor, comment="", version=None, changes=No
     """
     with atomic(store):
         saved, keys = _move(store, collection, doc, to, actor, comment, version, changes, action)
-    _send(store, keys)
+    send_queued(store, keys)
     return saved
 
 
-def _move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
-    """`move` inside the caller's transaction: returns the saved record and the outbox keys to send after it."""
+def _move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False, details=None):
+    """`move` inside the caller's transaction: returns the saved record and the outbox keys to send after it.
+
+    The comment goes into the status history and into the move's audit entry, with `details`.
+    """
     status = doc.get("status")
     check(guards.can_move(collection, doc, None, to, store, action=action))
     comment = (comment or "").strip()
@@ -99,7 +102,8 @@ def _move(store, collection, doc, to, actor, comment="", version=None, changes=N
     data = records.editable_data(collection, doc) | (changes or {}) | {"status": to}
     _guard(store, collection, doc, to, data, comment)
     entry = {"at": now(), "by": actor, "from": status, "to": to, "comment": comment}
-    saved = save(store, collection, doc, data, actor, version, entry)
+    details = ({"comment": comment} if comment else {}) | (details or {})
+    saved = save(store, collection, doc, data, actor, version, entry, details or None)
     keys = []
     if collection == "briefings" and to in ("sent", "awarded"):
         follow_request(store, saved, to, actor)
@@ -109,12 +113,17 @@ def _move(store, collection, doc, to, actor, comment="", version=None, changes=N
     return saved, keys
 
 
-def save(store, collection, doc, data, actor, version=None, history=None):
+def move_within(store, collection, doc, to, actor, **options):
+    """`move` for an action that holds its own transaction: returns the saved record and the outbox keys to send after it."""
+    return _move(store, collection, doc, to, actor, **options)
+
+
+def save(store, collection, doc, data, actor, version=None, history=None, details=None):
     """Save an action's result through the schema; a refused or stale save becomes Refused."""
     try:
         return records.update(
             collection, doc, data, actor, doc.get("version") if version is None else version,
-            store=store, allow_managed=True, history=history,
+            store=store, allow_managed=True, history=history, details=details,
         )
     except records.SaveRefused as refused:
         error = Refused(" ".join(_messages(refused.errors)))
@@ -284,7 +293,7 @@ def invite(store, briefing, pairs, actor, version=None):
         saved = save(store, "briefings", briefing, data, actor, version)
         # e-mail: the PDF to the providers invited after the briefing went out, queued with the invitations
         keys = mailings.briefing_sent(store, saved, send=False) if sent else []
-    _send(store, keys)
+    send_queued(store, keys)
     return saved
 
 
@@ -406,7 +415,7 @@ def _decide(store, briefing, data, entry, actor, version):
                                 changes=data)
         # e-mail: the letters on this lot's decision, queued with it
         keys = keys + mailings.lot_decided(store, saved, entry["lot"], send=False)
-    _send(store, keys)
+    send_queued(store, keys)
     return saved
 
 

@@ -60,6 +60,8 @@ def a_briefing(make, status):
 REQUEST_ACTIONS = {f"move-{to}": ("move", {"to": to, "comment": "Vu en réunion"}) for to in REQUEST_FLOW} | {
     "eligibility": ("eligibility", {"decision": "eligible", "reason": "Commune bruxelloise"}),
     "briefing": ("briefing", {}),
+    # Without an open briefing the combined withdrawal has no place: a plain withdrawal does it.
+    "withdraw": ("withdraw", {"reason": "Projet abandonné", "briefing": "BRF-2026-0001@1"}),
 }
 BRIEFING_ACTIONS = {f"move-{to}": ("move", {"to": to, "comment": "Vu en réunion"}) for to in BRIEFING_FLOW} | {
     "invite": ("invite", {"invite": f"{CIVIC}|L1"}),
@@ -112,6 +114,29 @@ def test_request_actions_are_refused_exactly_where_the_page_shows_no_button(clie
         "on_hold": {"move-withdrawn"},
     }.get(status, set())
     assert set(done) == expected
+
+
+@pytest.mark.parametrize("status", list(REQUEST_FLOW))
+def test_the_combined_withdrawal_is_refused_exactly_where_the_page_does_not_offer_it(client, store, make, framework, status):
+    request = a_request(make, status)
+    briefing = make.briefing(request=request["reference"], status="ready", objectives="Associer les riverains.",
+                             deliverables="Un rapport.", offer_deadline=FUTURE, invitations=[{"provider": AGORA, "lot": "L1"}])
+    page = details_page(client, "requests", request)
+    shown = offered(page, "requests", "withdraw", {})
+    before = snapshot(store, "requests", request), snapshot(store, "briefings", briefing)
+
+    outcome = post_action(client, "requests", "withdraw", request, reason="Projet abandonné",
+                          briefing=f"{briefing['reference']}@{briefing['version']}")
+
+    # Offered wherever a plain withdrawal exists, since the open briefing blocks it.
+    assert shown == (status in ("received", "under_review", "briefing", "sent", "on_hold"))
+    if shown:
+        assert outcome.errors == [] and outcome.successes, outcome.messages
+        assert (stored(store, "requests", request)["status"], stored(store, "briefings", briefing)["status"]) == (
+            "withdrawn", "cancelled")
+    else:
+        assert outcome.errors and not outcome.successes
+        assert (snapshot(store, "requests", request), snapshot(store, "briefings", briefing)) == before
 
 
 @pytest.mark.parametrize("status", list(BRIEFING_FLOW))

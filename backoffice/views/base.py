@@ -55,7 +55,7 @@ class HiddenFields(rules.BaseRule):
 WRITE_VIEWS = {
     "create_view", "edit_view", "delete_view", "action_view", "ajax_update",
     "move_view", "create_briefing_view", "eligibility_view", "invite_view", "respond_view", "award_view",
-    "close_lot_view", "upload_file_view", "delete_file_view",
+    "close_lot_view", "withdraw_view", "upload_file_view", "delete_file_view",
     "import_view", "import_confirm_view",
 }
 
@@ -194,8 +194,8 @@ class CollectionView(RoleGuard, TranslatedFilters, StoreListMixin, BoundedListAr
                 "actor": entry["actor"],
                 "action": audit.action_label(entry["action"]),
                 "changes": [audit.describe_change(change, self.fields, labels) for change in entry.get("changes", [])]
-                # A file added, downloaded or deleted names the file.
-                + ([entry["details"]["file"]] if isinstance(entry.get("details"), dict) and entry["details"].get("file") else []),
+                # A file added, downloaded or deleted names the file; a status move gives its comment.
+                + audit.detail_lines(entry.get("details")),
             }
             for entry in audit.history(self.store, self.schema.collection, model["_id"])
         ]

@@ -4,7 +4,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from markupsafe import Markup
 
-from backoffice import awards, guards, workflow
+from backoffice import awards, guards, withdrawal, workflow
 from backoffice.auth import current_actor
 from backoffice.formatting import moment, money
 from backoffice.i18n import _, _l
@@ -15,6 +15,7 @@ from backoffice.views.files import FilesMixin
 from backoffice.views.workflow import WorkflowMixin
 from backoffice.views.filters import ChoiceEqual, RefEqual, date_filters
 from schemas.choices import BRIEFING_STATUSES, MUNICIPALITIES, ORGANISATION_TYPES, REQUEST_STATUSES, THEMES
+from schemas.comment import WithdrawalSchema
 from schemas.request import RequestSchema
 
 
@@ -71,7 +72,36 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         extras["can_create_briefing"], reason = self.guarded(model, guards.can_create_briefing)
         if reason is not None and model.get("status") == "under_review":
             extras["blocked"].append((_("Write the briefing for this request"), reason))
+        extras["withdrawal"] = self._withdrawal(model)
         return extras
+
+    def _withdrawal(self, model):
+        """The combined withdrawal, where a plain withdrawal is blocked by open briefings: the briefings it cancels, or why not.
+
+        None where it has no place: the request cannot be withdrawn at all, has no open
+        briefing (its own button withdraws it), or the reader may not change it.
+        """
+        if not self.can_edit or "withdrawn" not in guards.plain_moves("requests", model):
+            return None
+        briefings = guards.briefings_to_cancel(self.store, model)
+        if not briefings:
+            return None
+        allowed, reason = self.guarded(model, lambda doc, user: guards.can_withdraw_with_briefings(doc, user, self.store))
+        labels = label_cache(self.store)
+        return {
+            "field": WithdrawalSchema().fields["reason"],
+            "allowed": allowed,
+            "refusal": reason,
+            "briefings": [{
+                "reference": briefing["reference"],
+                "key": withdrawal.shown_key(briefing),
+                "status": str(BRIEFING_STATUSES.get(briefing.get("status"), "")),
+                "lots": [labels.get("lots", lot) for lot in briefing.get("lots", [])],
+                # Those the briefing was sent to get a notice of its cancellation.
+                "notified": sorted({labels.get("providers", item["provider"])
+                                    for item in briefing.get("invitations", []) if item.get("sent_on")}),
+            } for briefing in briefings],
+        }
 
     def _case_briefings(self, model):
         """The request's briefings (one query): reference, status, lots, deadline and the decision on each lot."""
@@ -117,6 +147,17 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
 
         return self.workflow_action(create, _("A draft briefing was created from the request."),
                                     guard=guards.can_create_briefing)
+
+    @expose("/withdraw/", methods=("POST",))
+    def withdraw_view(self):
+        """Withdraw the request and cancel the open briefings the page listed, with one reason."""
+        return self.workflow_action(
+            lambda doc, version: withdrawal.withdraw_with_briefings(
+                get_store(), doc, request.form.get("reason", ""), request.form.getlist("briefing"), current_actor(), version,
+            ),
+            _("The request was withdrawn and its open briefings cancelled."),
+            guard=lambda doc, user: guards.can_withdraw_with_briefings(doc, user, get_store()),
+        )
 
     @action("to_under_review", _l("Start the review"), _l("Start the review of the selected requests?"))
     def action_to_under_review(self, ids):
