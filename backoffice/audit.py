@@ -5,37 +5,20 @@ so the action is reported as failed to the user and logged.
 """
 import logging
 
-from schemas.translation import lazy_gettext as _l
-
+from backoffice import system_records
 from backoffice.clock import now
 from backoffice.formatting import value_text
 from backoffice.i18n import _, labelled
 from schemas import fields as sf
+from schemas.audit import ACTIONS
 from schemas.registry import ALL_SCHEMAS, shared_schema
 
 log = logging.getLogger(__name__)
 COLLECTION = "audit"
 
-ACTIONS = {
-    "create": _l("Created"),
-    "update": _l("Changed"),
-    "status_change": _l("Status changed"),
-    "delete": _l("Deleted"),
-    "sign_in": _l("Signed in"),
-    "sign_in_failed": _l("Failed sign-in"),
-    "sign_out": _l("Signed out"),
-    "export": _l("Exported"),
-    "import": _l("Imported"),
-    "password": _l("Password set"),
-    "restore": _l("Restored from a backup"),
-    "file_upload": _l("File added"),
-    "file_download": _l("File downloaded"),
-    "file_delete": _l("File deleted"),
-}
-
 
 def record(store, action, actor, collection=None, doc=None, changes=None, details=None, moment=None):
-    """Append one entry; raise if it cannot be written.
+    """Append one entry, loaded by its schema (`schemas/audit.py`); raise if it is refused or cannot be written.
 
     Inside the caller's `store.transaction()` the entry is written with the change it
     describes, or neither is.
@@ -52,11 +35,10 @@ def record(store, action, actor, collection=None, doc=None, changes=None, detail
     if details:
         entry["details"] = details
     try:
-        store.insert(COLLECTION, entry)
+        return system_records.insert(store, COLLECTION, entry)
     except Exception:
         log.critical("audit entry could not be written: %s %s %s", action, collection, entry["key"])
         raise
-    return entry
 
 
 def _natural_key(collection, doc):

@@ -10,7 +10,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 
-from backoffice import audit, throttle, users
+from backoffice import audit, system_records, throttle, users
 from backoffice.clock import now
 from backoffice.i18n import LANGUAGES, _, _l, ngettext
 from backoffice.store.app import get_store
@@ -149,7 +149,7 @@ def login():
         if chosen in LANGUAGES:
             session["lang"] = chosen
             if user.get("language") != chosen:
-                store.update("users", user["_id"], {"language": chosen})
+                system_records.update(store, "users", user["_id"], {"language": chosen})
         else:
             session["lang"] = user.get("language") if user.get("language") in LANGUAGES else language
         audit.record(store, "sign_in", user["email"], "users", user)
@@ -197,7 +197,7 @@ def remember_language_in_profile():
     """When a signed-in user picks a language with ?lang=, keep it in their profile too."""
     wanted = request.args.get("lang")
     if wanted in LANGUAGES and current_user.is_authenticated and current_user.language != wanted:
-        get_store().update("users", current_user.doc["_id"], {"language": wanted})
+        system_records.update(get_store(), "users", current_user.doc["_id"], {"language": wanted})
 
 
 def init_app(app):

@@ -23,12 +23,12 @@ import tempfile
 
 from bson import json_util
 
-from backoffice import audit, records
+from backoffice import audit, records, system_records
 from backoffice.clock import now
 from backoffice.store import Conflict, DuplicateKey
 from backoffice.store.blobs import GridFSBlobs
 from backoffice.store.mongo import MongoStore
-from schemas.registry import ALL_SCHEMAS as SCHEMAS
+from schemas.registry import ALL_SCHEMAS as SCHEMAS, shared_schema
 
 FORMAT = "backoffice-backup"
 VERSION = 1
@@ -249,13 +249,23 @@ def _check_ids(collections):
 
 
 def _check(store, collections):
-    """Every record through its schema, against the backup's records (unique keys, references); the problems found."""
+    """Every record through its schema, against the backup's records (unique keys, references); the problems found.
+
+    The system's own documents (audit entries, e-mails, file listings, sign-in counts) go
+    through the schemas their writes use (`backoffice.system_records`), and so do the
+    fields of a user that no form edits (password hash, session version).
+    """
     problems = []
     refs = BackupReferences(collections)
     for name, docs in collections.items():
+        if name in system_records.SCHEMAS and name not in SCHEMAS:
+            problems += _check_system(name, [(doc["_id"], doc) for doc in docs])
+            continue
         schema = SCHEMAS.get(name)
         if schema is None:
             continue
+        if name in system_records.SCHEMAS:  # users: what the account holds beside the form's fields
+            problems += _check_system(name, [(doc.get(schema.natural_key), _account_fields(name, doc)) for doc in docs], partial=True)
         for field in (schema.natural_key, *schema.unique_fields):
             values = [doc.get(field) for doc in docs if doc.get(field) is not None]
             for value in sorted({value for value in values if values.count(value) > 1}, key=str):
@@ -268,3 +278,20 @@ def _check(store, collections):
                                    for field, messages in refused.errors.items())
                 problems.append(f"{name} {doc.get(schema.natural_key) or doc['_id']}: {fields}")
     return problems
+
+
+def _check_system(name, docs, partial=False):
+    """The problems of documents the system writes, `(what names it, document)` each loaded by the schema its writes go through."""
+    problems = []
+    for named, doc in docs:
+        try:
+            system_records.load(name, doc, partial=partial)
+        except system_records.RecordRefused as refused:
+            problems.append(f"{name} {named}: {refused.problems()}")
+    return problems
+
+
+def _account_fields(name, doc):
+    """The fields of a stored record outside its collection's form schema (a user's password hash)."""
+    declared = shared_schema(name).fields
+    return {field: value for field, value in doc.items() if field not in declared and field not in records.STORE_FIELDS}

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from backoffice.i18n import _
 from backoffice.store import UNAVAILABLE, Conflict, DuplicateKey
+from backoffice.system_records import RecordRefused
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -52,6 +53,12 @@ def init_app(app):
         # The forms name the field themselves; this is the safety net for any other write.
         log.warning("duplicate key: %s", error)
         return error_page(409, _("Another record already has this value; nothing was saved."))
+
+    @app.errorhandler(RecordRefused)
+    def refused_by_schema(error):
+        # A document our code built (an audit entry, an e-mail) was refused: nothing of the action was written.
+        log.error("%s", error)
+        return error_page(422, error.text())
 
     for failure in UNAVAILABLE:
         @app.errorhandler(failure)

@@ -3,7 +3,7 @@
 A file's content is kept once, under its SHA-256: in GridFS on MongoDB (and mongomock),
 in a content-addressed folder under BACKOFFICE_DATA_DIR on the embedded store. What the
 record lists (name, type, size, who, when) is a document of the `attachments` collection
-(declared in `backoffice/store/catalogue.py`).
+(declared in `backoffice/store/catalogue.py`), loaded by its schema (`schemas/attachment.py`).
 An upload is checked before anything is written: not empty, at most 20 MB, and of an
 accepted type as read from its content (`filetype`), whatever its name says.
 """
@@ -15,24 +15,15 @@ import filetype
 from flask import current_app
 from werkzeug.utils import secure_filename
 
+from backoffice import system_records
 from backoffice.clock import now
 from backoffice.i18n import _
 from backoffice.store import blobs as store_blobs
 from backoffice.store.blobs import FolderBlobs, GridFSBlobs  # noqa: F401  (where the bytes live)
+from schemas.attachment import ACCEPTED, MAX_BYTES
 
 COLLECTION = "attachments"
 GRIDFS_BUCKET = store_blobs.BUCKET
-MAX_BYTES = 20 * 1024 * 1024
-# The accepted kinds, by the extension `filetype` reads from the content, with the type sent back on download.
-ACCEPTED = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-}
 ACCEPTED_NAMES = "PDF, DOCX, XLSX, ODT, ODS, PNG, JPEG"
 
 
@@ -90,11 +81,10 @@ def add(store, collection, record_key, name, content, actor, invitation=None):
     """Check and keep a file for a record (and one invitation of it); return its listing entry.
 
     The content is kept first (under its digest, so keeping it twice is harmless), then
-    listed: call it in the transaction that also writes the upload's audit entry.
+    listed, through its schema: call it in the transaction that also writes the upload's audit entry.
     """
     filename, content_type = check(name, content)
     digest = hashlib.sha256(content).hexdigest()
-    blobs(store).put(digest, content)
     entry = {
         "collection": collection,
         "record": record_key,
@@ -106,8 +96,10 @@ def add(store, collection, record_key, name, content, actor, invitation=None):
         "uploaded_by": actor,
         "uploaded_at": now(),
     }
-    store.insert(COLLECTION, entry)
-    return entry
+    # Checked by its schema before the content is kept, so a refused listing leaves no stray content.
+    system_records.load(COLLECTION, entry)
+    blobs(store).put(digest, content)
+    return system_records.insert(store, COLLECTION, entry)
 
 
 def listing(store, collection, record_key):

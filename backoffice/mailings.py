@@ -5,13 +5,37 @@ language, then sent at once when a mail server is configured (`backoffice.outbox
 """
 from flask import render_template
 
-from backoffice import awards, documents, outbox
+from backoffice import awards, documents, outbox, system_records
 from backoffice.formatting import moment
+from backoffice.guards import Reason
 from backoffice.i18n import _, force_locale
 from backoffice.references import LabelCache
 from schemas.choices import MUNICIPALITIES
 
 WRITTEN_LANGUAGES = ("fr", "nl")
+
+
+class MailRefused(Exception):
+    """A provider's e-mail was refused by the outbox's schema: `reason` names the provider and the field, with a link to fix it."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _queue(store, provider, key, to, *args):
+    """Queue one provider's message (`outbox.queue`); MailRefused naming the provider when its schema refuses it.
+
+    Raised inside the action's transaction: nothing of the action is written, nothing is sent.
+    """
+    try:
+        return outbox.queue(store, key, to, *args)
+    except system_records.RecordRefused as refused:
+        name = provider.get("name") or provider.get("enterprise_number") or ""
+        message = _("The e-mail to %(provider)s could not be written (%(problems)s): nothing was saved or sent. "
+                    "Correct the provider's record, then try again.", provider=name, problems=refused.problems())
+        fix = ("providers.edit_view", {"id": str(provider["_id"])}, _("Edit the provider")) if provider.get("_id") else None
+        raise MailRefused(Reason.of(message, fix)) from None
 
 
 def provider_language(provider, preferred):
@@ -57,9 +81,9 @@ def briefing_sent(store, briefing, send=True):
                 centre=documents.centre(language), moment=moment,
             )
         key = briefing_key(briefing, number)
-        outbox.queue(
-            store, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
-            [(documents.briefing_filename(briefing), "application/pdf", pdf)],
+        _queue(
+            store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+            ("briefings", briefing["reference"]), [(documents.briefing_filename(briefing), "application/pdf", pdf)],
         )
         keys.append(key)
     if send:
@@ -101,9 +125,9 @@ def lot_decided(store, briefing, lot, send=True):
         subject, pdf = documents.letter_pdf(store, briefing, award, provider, kind, ranking, language)
         with force_locale(language):
             body = render_template("mail/lot_decision.txt", subject=subject, kind=kind, centre=documents.centre(language))
-        outbox.queue(
-            store, key, (provider.get("contact") or {}).get("email"), subject, body, language, ("briefings", briefing["reference"]),
-            [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
+        _queue(
+            store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+            ("briefings", briefing["reference"]), [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
         )
         keys.append(key)
     if send:
@@ -140,8 +164,8 @@ def briefing_cancelled(store, briefing, reason, send=True):
                 "mail/briefing_cancelled.txt", briefing=briefing, provider=provider, reason=reason,
                 lots=[labels.get("lots", code) for code in lots], centre=documents.centre(language),
             )
-        outbox.queue(store, key, (provider.get("contact") or {}).get("email"), subject, body, language,
-                     ("briefings", briefing["reference"]))
+        _queue(store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+               ("briefings", briefing["reference"]))
         keys.append(key)
     if send:
         outbox.send_pending(store, keys)

@@ -8,8 +8,9 @@ last error in plain words) and `flask --app app outbox send` tries again. Withou
 `MAIL_SERVER` (the demo) nothing is sent: messages stay queued for staff to read at
 /admin/outbox/.
 
-Like the audit trail, the outbox is written by the system, never from a form, so it is
-stored directly rather than through a record schema (its collection is declared in
+Like the audit trail, the outbox is written by the system, never from a form: each message
+and each change of its status is loaded by its schema (`schemas/outbox.py`, through
+`backoffice.system_records`) before it is stored (its collection is declared in
 `backoffice/store/catalogue.py`, with the unique `key`).
 """
 import base64
@@ -18,19 +19,13 @@ import smtplib
 from flask import current_app
 from flask_mailman import EmailMessage, Mail
 
+from backoffice import system_records
 from backoffice.clock import now
-from backoffice.i18n import _l, force_locale
+from backoffice.i18n import force_locale
 from backoffice.store import Conflict, DuplicateKey
+from schemas.outbox import DETAIL_LENGTH, ERRORS
 
 COLLECTION = "outbox"
-STATUSES = ("queued", "sending", "sent", "failed")
-# What a failure was, in words staff understand (the record keeps the technical detail after them).
-ERRORS = {
-    "unreachable": _l("The mail server could not be reached"),
-    "rejected": _l("The mail server refused the message"),
-    "login": _l("The mail server refused the user name or password"),
-    "no_address": _l("There is no e-mail address to send to"),
-}
 
 mail = Mail()
 
@@ -60,7 +55,8 @@ def queue(store, key, to, subject, body, language, record, attachments=()):
     """Write a message to the outbox, once per `key`; return it (the one already there if any).
 
     `record` is `(collection, natural key)` of the record the message is about; `attachments`
-    are `(filename, content_type, bytes)`.
+    are `(filename, content_type, bytes)`. The message is loaded by its schema first: one it
+    refuses (a malformed address) raises `system_records.RecordRefused` and nothing is queued.
     """
     existing = store.find_one(COLLECTION, {"key": key})
     if existing is not None:
@@ -84,7 +80,7 @@ def queue(store, key, to, subject, body, language, record, attachments=()):
         "last_error": "",
     }
     try:
-        store.insert(COLLECTION, message)
+        message = system_records.insert(store, COLLECTION, message)
     except DuplicateKey:  # queued meanwhile by another request for the same action
         return store.find_one(COLLECTION, {"key": key})
     return message
@@ -123,16 +119,16 @@ def send_pending(store, keys=None):
                 connection = _connection()
             outcome = _deliver(connection, message)
             if outcome is None:
-                store.update(COLLECTION, message["_id"], {
+                system_records.update(store, COLLECTION, message["_id"], {
                     "status": "sent", "sent_at": now(), "last_error": "", "error_code": None, "error_detail": None,
                 })
                 counts["sent"] += 1
             else:
                 code, detail = outcome
-                failure = {"error_code": code, "error_detail": detail}
+                failure = {"error_code": code, "error_detail": detail[:DETAIL_LENGTH]}
                 with force_locale("en"):  # the stored sentence is for logs and the CLI; pages translate the code
                     failure["last_error"] = error_text(failure)
-                store.update(COLLECTION, message["_id"], {"status": "failed", **failure})
+                system_records.update(store, COLLECTION, message["_id"], {"status": "failed", **failure})
                 counts["failed"] += 1
                 if code in ("unreachable", "login"):
                     connection.close()
@@ -155,7 +151,7 @@ def _claim(store, message_id):
             if message is None or message.get("status") not in ("queued", "failed"):
                 return None
             claimed = {"status": "sending", "tried_at": now(), "tries": (message.get("tries") or 0) + 1}
-            store.update(COLLECTION, message_id, claimed)
+            system_records.update(store, COLLECTION, message_id, claimed)
     except Conflict:
         return None
     return message | claimed

@@ -7,10 +7,12 @@ cannot all read the same count and all be checked. After a few free failures eac
 one makes the next attempt wait longer (1 s, 2 s, 4 s ... up to 15 minutes): a wrong
 guesser slows down, while the real user, from any address, gets in after a short wait.
 A correct password gives the account a clean slate and takes back its address's turn.
-Nothing is ever locked for good.
+Nothing is ever locked for good. Every count is loaded by its schema (`schemas/throttle.py`)
+before it is written.
 """
 import datetime as dt
 
+from backoffice import system_records
 from backoffice.store import Conflict, DuplicateKey
 
 COLLECTION = "login_throttle"
@@ -91,13 +93,13 @@ def _count_failure(store, kind, key, moment):
     """Count one failure on `key`; the Throttled to raise (once the transaction is over) when it must wait."""
     doc = store.get(COLLECTION, key)
     if doc is None:
-        store.insert(COLLECTION, {"_id": key, "failures": 1, "until": moment + delay(kind, 1), "at": moment, "refused": 0})
+        system_records.insert(store, COLLECTION, {"_id": key, "failures": 1, "until": moment + delay(kind, 1), "at": moment, "refused": 0})
         return None
     if doc["until"] > moment:
-        store.update(COLLECTION, key, {"refused": doc.get("refused", 0) + 1})
+        system_records.update(store, COLLECTION, key, {"refused": doc.get("refused", 0) + 1})
         return Throttled(doc["until"] - moment, not doc.get("refused"))
     failures = doc["failures"] + 1 if doc["at"] >= moment - FORGET_AFTER else 1
-    store.update(COLLECTION, key, {"failures": failures, "until": moment + delay(kind, failures), "at": moment, "refused": 0})
+    system_records.update(store, COLLECTION, key, {"failures": failures, "until": moment + delay(kind, failures), "at": moment, "refused": 0})
     return None
 
 
@@ -105,4 +107,4 @@ def _give_back(store, key, moment):
     with store.transaction():
         doc = store.get(COLLECTION, key)
         if doc is not None:
-            store.update(COLLECTION, key, {"failures": max(doc["failures"] - 1, 0), "until": moment})
+            system_records.update(store, COLLECTION, key, {"failures": max(doc["failures"] - 1, 0), "until": moment})

@@ -3,7 +3,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backoffice import audit, records
+from backoffice import audit, records, system_records
 from backoffice.i18n import _
 from schemas.user import PasswordSchema
 
@@ -24,7 +24,7 @@ def create_user(store, email, role, password, name=None, language="fr", actor="c
             actor=actor,
             store=store,
         )
-        store.update("users", doc["_id"], {"password_hash": password_hash})
+        system_records.update(store, "users", doc["_id"], {"password_hash": password_hash})
         audit.record(store, "password", actor, "users", doc)
     return doc
 
@@ -42,7 +42,7 @@ def set_password(store, user, password, actor):
     """Replace a user's password; every session the user had ends (one transaction, with its audit entry)."""
     password_hash = hash_password(password, user.get("email"))
     with records.one_transaction(store, "users"):
-        store.update("users", user["_id"], {"password_hash": password_hash})
+        system_records.update(store, "users", user["_id"], {"password_hash": password_hash})
         end_sessions(store, user["_id"])
         audit.record(store, "password", actor, "users", user)
 
@@ -61,7 +61,7 @@ def end_sessions(store, user_id):
     with store.transaction():  # read and raise in one turn: a session version only ever goes up
         user = store.get("users", user_id, {SESSION_VERSION: 1})
         if user is not None:
-            store.update("users", user_id, {SESSION_VERSION: session_version(user) + 1})
+            system_records.update(store, "users", user_id, {SESSION_VERSION: session_version(user) + 1})
 
 
 def authenticate(store, email, password):

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 
-from backoffice import awards, guards, mailings, outbox, records
+from backoffice import awards, guards, mailings, outbox, records, system_records
 from backoffice.clock import now
 from backoffice.i18n import _
 from backoffice.references import label_cache
@@ -37,12 +37,21 @@ class Refused(Exception):
 
 @contextlib.contextmanager
 def atomic(store):
-    """One transaction around an action's writes; a write that could not take its turn is refused like a stale save."""
+    """One transaction around an action's writes; a write that could not take its turn is refused like a stale save.
+
+    A document the action builds that its schema refuses (a provider's e-mail, an audit entry)
+    refuses the whole action, saying which and why: nothing of it is written.
+    """
     try:
         with store.transaction():
             yield store
     except Conflict:
         raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
+    except mailings.MailRefused as refused:
+        raise Refused(refused.reason) from None
+    except system_records.RecordRefused as refused:
+        log.error("%s", refused)
+        raise Refused(refused.text()) from None
 
 
 def send_queued(store, keys):

@@ -2,7 +2,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from schemas.translation import lazy_gettext as _l
-from schemas.fields import Nested, NestedList, Ref, RefList, Timestamp
+from schemas.fields import Nested, NestedList, RecordId, Ref, RefList, Timestamp
 
 
 class StrictSchema(Schema):
@@ -15,6 +15,21 @@ class StrictSchema(Schema):
         "unknown": _l("Unknown field."),
         "type": _l("Invalid input type."),
     }
+
+
+class StoredSchema(StrictSchema):
+    """A document the system writes itself, never from a form (an audit entry, an e-mail of the outbox).
+
+    Our code builds it and `backoffice.system_records` loads it through its schema before it
+    reaches the store; a change to some of its fields is loaded with `partial=True`.
+    `_id` is given by the store on insert; a backup carries it, so a restore loads it too.
+    """
+
+    collection = None
+    # What the document is, in a refusal's message ("the e-mail of this action was refused").
+    document_label = None
+
+    _id = RecordId(_l("Identifier"))
 
 
 class CollectionSchema(StrictSchema):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from bson import ObjectId
 from bson.decimal128 import Decimal128
 from marshmallow import ValidationError, fields, validate
 from stdnum import exceptions as stdnum_exceptions
@@ -58,19 +59,24 @@ def _length(maximum, minimum=None):
 
 
 class Text(Translated, fields.String):
-    """A trimmed, length-bounded text; `multiline` texts are edited in a text area."""
+    """A trimmed, length-bounded text; `multiline` texts are edited in a text area.
+
+    `strip=False` keeps the text as written (an e-mail's body, whose line breaks are its layout).
+    """
 
     default_error_messages = {"invalid": _l("Not a valid text.")}
 
-    def __init__(self, label, max_length=SHORT_TEXT, multiline=False, help_text=None, min_length=None, **kwargs):
+    def __init__(self, label, max_length=SHORT_TEXT, multiline=False, help_text=None, min_length=None, strip=True, **kwargs):
         validators = [_length(max_length, min_length)] + list(kwargs.pop("validate", []))
         metadata = _meta(label, help_text, max_length=max_length, multiline=multiline)
         metadata.update(kwargs.pop("metadata", {}))
+        self.strip = strip
         super().__init__(validate=validators, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not text and self.required:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = text.strip() if self.strip else text
+        if not text.strip() and self.required:
             raise self.make_error("required")
         return text
 
@@ -141,14 +147,24 @@ class RefList(Translated, fields.List):
 
 
 class Email(Translated, fields.String):
-    """An e-mail address, stored in lower case."""
+    """An e-mail address, stored in lower case; `blank=True` also takes "" (no address known)."""
 
-    def __init__(self, label, help_text=None, **kwargs):
-        checks = [_length(254), validate.Email(error=_l("Not a valid e-mail address."))]
+    def __init__(self, label, help_text=None, blank=False, **kwargs):
+        address = validate.Email(error=_l("Not a valid e-mail address."))
+        checks = [_length(254), _blank_or(address) if blank else address]
         super().__init__(validate=checks, metadata=_meta(label, help_text, input_type="email"), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip().lower()
+
+
+def _blank_or(check):
+    """`check`, except for an empty text, which passes."""
+    def blank_or_checked(value):
+        if value != "":
+            check(value)
+
+    return blank_or_checked
 
 
 class StaffEmail(Email):
@@ -479,7 +495,9 @@ class Integer(Translated, fields.Integer):
     default_error_messages = {"invalid": _l("Not a valid whole number.")}
 
     def __init__(self, label, minimum=None, maximum=None, help_text=None, **kwargs):
-        bounds = validate.Range(min=minimum, max=maximum, error=_l("Must be between {min} and {max}."))
+        error = (_l("Must be between {min} and {max}.") if maximum is not None and minimum is not None
+                 else _l("Must be at least {min}.") if minimum is not None else _l("Must be at most {max}."))
+        bounds = validate.Range(min=minimum, max=maximum, error=error)
         super().__init__(strict=False, validate=bounds, metadata=_meta(label, help_text), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -526,3 +544,41 @@ class Timestamp(fields.DateTime):
 
     def __init__(self, label, **kwargs):
         super().__init__(dump_only=True, metadata=_meta(label), **kwargs)
+
+
+class Moment(Translated, fields.DateTime):
+    """A moment the system records (an e-mail queued, a sign-in refused), loaded as the store holds it: a datetime.
+
+    Written by our code, never typed: a text that looks like a date is refused, not read.
+    """
+
+    default_error_messages = {"invalid": _l("Not a valid date and time.")}
+
+    def __init__(self, label, **kwargs):
+        super().__init__(metadata=_meta(label), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dt.datetime):
+            raise self.make_error("invalid")
+        return value
+
+
+class RecordId(Translated, fields.Field):
+    """The `_id` of a stored document: an ObjectId as the store gives it, never a text that looks like one."""
+
+    default_error_messages = {"invalid": _l("Not a valid record identifier.")}
+
+    def __init__(self, label, **kwargs):
+        super().__init__(metadata=_meta(label), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, ObjectId):
+            raise self.make_error("invalid")
+        return value
+
+
+class AnyValue(fields.Raw):
+    """A value copied as it is from a record (a field's value before and after a change): any type the store holds."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(metadata=_meta(label), **kwargs)

@@ -1,14 +1,14 @@
 """Users of the back-office: who signs in, with which role and language."""
 import re
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validate, validates_schema
 from zxcvbn import zxcvbn
 
 from schemas.translation import lazy_gettext as _l
 
 from schemas.base import CollectionSchema, StrictSchema
 from schemas.choices import LANGUAGES
-from schemas.fields import Boolean, Choice, Email, Text
+from schemas.fields import Boolean, Choice, Email, Integer, Text
 
 ROLES = {
     "admin": _l("Administrator"),
@@ -31,6 +31,22 @@ class UserSchema(CollectionSchema):
     role = Choice(_l("Role"), ROLES, required=True)
     language = Choice(_l("Preferred language"), LANGUAGES, load_default="fr")
     active = Boolean(_l("Active"), load_default=True, help_text=_l("Inactive users cannot sign in."))
+
+
+class UserAccountSchema(UserSchema):
+    """A user as the system changes it outside any form: the password hash, the session version, a language chosen.
+
+    These are loaded with `partial=True` (`backoffice.system_records`), so only the fields set are
+    checked; the language keeps the rules of `UserSchema`, declared once there.
+    """
+
+    document_label = _l("user account")
+
+    # werkzeug's `method$salt$hash` (scrypt by default, pbkdf2 by configuration): never a password itself.
+    password_hash = Text(_l("Password hash"), max_length=500, validate=[validate.Regexp(
+        r"^(scrypt|pbkdf2)[:a-z0-9]*\$[^$]+\$[0-9a-f]+$", error=_l("Not a password hash."))])
+    # Raised to end every session of the user at once (`backoffice.users.end_sessions`).
+    session_version = Integer(_l("Session version"), minimum=0)
 
 
 # zxcvbn's score out of 4: 3 is "safely unguessable: moderate protection from offline attacks".

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from babel.units import format_unit
 
-from backoffice import audit, files
+from backoffice import audit, files, system_records
 from backoffice.auth import current_actor
 from backoffice.formatting import moment
 from backoffice.i18n import _, locale
@@ -88,6 +88,9 @@ class FilesMixin:
                              details={"file": entry["filename"], "size": entry["size"], "sha256": entry["sha256"]})
         except files.Refused as refused:
             flash(refused.message, "error")
+            return self._back(doc)
+        except system_records.RecordRefused as refused:
+            flash(refused.text(), "error")
             return self._back(doc)
         except Conflict:
             flash(_("Someone else changed this record meanwhile; reload it and try again."), "error")
