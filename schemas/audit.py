@@ -2,8 +2,8 @@
 from marshmallow import fields
 
 from schemas.translation import lazy_gettext as _l
-from schemas.base import StoredSchema, StrictSchema
-from schemas.fields import AnyValue, Choice, Moment, NestedList, RecordId, Text
+from schemas.base import StoredSchema
+from schemas.fields import Choice, Moment, RecordId, Text, Translated
 from schemas.registry import ALL_SCHEMAS
 
 ACTIONS = {
@@ -27,14 +27,36 @@ ACTIONS = {
 ACTOR_LENGTH = 254
 # A record changes field by field: its create lists every field it has, nested lists whole.
 MAX_CHANGES = 1000
+CHANGE_KEYS = {"field", "before", "after"}
+FIELD_PATH_LENGTH = 200
 
 
-class ChangeSchema(StrictSchema):
-    """One field's value before and after (a dotted path into a sub-document: `contact.email`)."""
+class Changes(Translated, fields.Field):
+    """What an action changed: a list of `{field, before, after}`, the field a dotted path (`contact.email`).
 
-    field = Text(_l("Field"), max_length=200, required=True)
-    before = AnyValue(_l("Before"), allow_none=True)
-    after = AnyValue(_l("After"), allow_none=True)
+    Checked in one pass, not through a nested schema per change: a created record lists every
+    field it has, and a nested load costs some 45 µs a change on every create, import and seed.
+    The values before and after are copied as the record held them (any type the store holds).
+    """
+
+    default_error_messages = {
+        "invalid": _l("Each change names its field (at most 200 characters) and its values before and after."),
+        "too_many": _l("At most {max} lines."),
+    }
+
+    def __init__(self, label, **kwargs):
+        super().__init__(metadata={"label": label}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if len(value) > MAX_CHANGES:
+            raise self.make_error("too_many", max=MAX_CHANGES)
+        for change in value:
+            if not isinstance(change, dict) or change.keys() != CHANGE_KEYS or not isinstance(change["field"], str) \
+                    or not 0 < len(change["field"]) <= FIELD_PATH_LENGTH:
+                raise self.make_error("invalid")
+        return [dict(change) for change in value]
 
 
 class AuditEntrySchema(StoredSchema):
@@ -51,6 +73,6 @@ class AuditEntrySchema(StoredSchema):
                              attribute="collection", allow_none=True, load_default=None)
     record = RecordId(_l("Record"), allow_none=True, load_default=None)
     key = Text(_l("Reference"), max_length=ACTOR_LENGTH, allow_none=True, load_default=None)
-    changes = NestedList(_l("Changes"), ChangeSchema, max_items=MAX_CHANGES, load_default=list)
+    changes = Changes(_l("Changes"), load_default=list)
     # What else the action needs told (a file's name and digest, an export's filters): plain values by name.
     details = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={"label": _l("Details")})

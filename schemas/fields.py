@@ -576,9 +576,3 @@ class RecordId(Translated, fields.Field):
             raise self.make_error("invalid")
         return value
 
-
-class AnyValue(fields.Raw):
-    """A value copied as it is from a record (a field's value before and after a change): any type the store holds."""
-
-    def __init__(self, label, **kwargs):
-        super().__init__(metadata=_meta(label), **kwargs)

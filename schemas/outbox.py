@@ -22,7 +22,6 @@ ERRORS = {
 DETAIL_LENGTH = 1000
 # An attachment is a PDF the app wrote (a briefing, a letter), kept base64-encoded in the message.
 ATTACHMENT_BYTES = 20 * 1024 * 1024
-BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
 
 
 class MailAttachmentSchema(StrictSchema):

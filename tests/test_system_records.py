@@ -37,6 +37,8 @@ def test_an_audit_entry_with_an_unknown_action_is_refused_and_nothing_is_stored(
         error = refused(lambda: audit.record(store, "teleport", STAFF, "lots"))
         assert list(error.errors) == ["action"]
         assert error.problems() == "Action\u00a0: Choix non valable."  # in the user's language (French by default)
+        error = refused(lambda: audit.record(store, "update", STAFF, "lots", changes=[{"field": "name_fr", "before": "A"}]))
+        assert list(error.errors) == ["changes"]
     assert store.count("audit") == 0
 
 
