@@ -113,7 +113,7 @@ def insert_valid(collection, doc, actor, store):
         if prefix:
             year, number = doc["reference"].split("-")[1:]
             store.raise_sequence(f"{collection}-{year}", int(number))
-        changes = audit.changes_between({}, doc, SCHEMAS[collection]().load_fields)
+        changes = audit.changes_between({}, doc, shared_schema(collection).load_fields)
         audit.record(store, "create", actor, collection, doc, changes)
     return doc
 
@@ -176,7 +176,7 @@ def update_valid(collection, previous, doc, actor, expected_version, store, syst
     """
     doc = doc | {"updated_at": now(), "updated_by": actor} | (system or {})
     doc = {name: value for name, value in doc.items() if name not in STORE_FIELDS}
-    fields = SCHEMAS[collection]().load_fields
+    fields = shared_schema(collection).load_fields
     # Fields the schema knows but the new content lacks are removed, not left behind.
     gone = [name for name in fields if name in previous and name not in doc]
     changes = audit.changes_between(previous, doc, fields)
@@ -202,7 +202,7 @@ def delete(collection, doc, actor, store=None):
             raise DeleteRefused(found)
         if not store.delete_if_version(collection, doc["_id"], doc.get("version")):
             raise StaleRecord()
-        changes = audit.changes_between(doc, {}, SCHEMAS[collection]().load_fields)
+        changes = audit.changes_between(doc, {}, shared_schema(collection).load_fields)
         audit.record(store, "delete", actor, collection, doc, changes)
 
 
