@@ -235,3 +235,12 @@ def test_every_write_in_backoffice_goes_through_a_schema():
     unexplained = sorted(key for key in found if key not in DIRECT_WRITES)
     assert not unexplained, f"write the document through its schema (backoffice.system_records): {unexplained}"
     assert all(len(calls) == 1 for calls in found.values()), found
+
+
+def test_the_outbox_heads_the_address_column_recipient_not_a_status(app, client, store):
+    with app.test_request_context():
+        message = outbox.queue(store, "k1", "offers@agora.example", "Sujet", "Corps", "fr", ("briefings", "BRF-2026-0001"))
+    client.get("/admin/?lang=fr")
+    assert '<th scope="col">Destinataire</th>' in client.get("/admin/outbox/").get_data(as_text=True)
+    page = client.get(f"/admin/outbox/message/?id={message['_id']}").get_data(as_text=True)
+    assert '<dt class="col-sm-2">Destinataire</dt>' in page
