@@ -4,6 +4,10 @@ One template per document serves both the browser's print view and the PDF made 
 WeasyPrint on the server: `render_document` fills it in the document's own language, and
 `pdf_bytes` turns the result into PDF with the stylesheet and the logo read from the
 package's own static folder (WeasyPrint is never allowed to fetch anything else).
+
+Filling the template takes milliseconds; WeasyPrint takes up to a second. An action that
+mails PDFs makes them before its write transaction (`Renderings`), so other writers never
+wait for WeasyPrint.
 """
 import datetime as dt
 from pathlib import Path
@@ -161,11 +165,51 @@ def _static_fetcher():
     return StaticFetcher(allowed_protocols=("file",))
 
 
-def briefing_pdf(store, briefing):
-    """The briefing as the PDF sent to providers, in the briefing's language."""
+class Outdated(Exception):
+    """A document rendered inside a transaction is not one made before it: what it shows changed meanwhile."""
+
+
+class Renderings:
+    """PDFs made before an action's transaction, each kept under the exact HTML it was made from.
+
+    Before the transaction, the action lists its messages from the record as it will be
+    saved: `pdf(html)` makes each PDF (WeasyPrint, the slow part). Then `freeze()`; inside
+    the transaction the same documents are filled again from the records as they are then
+    (milliseconds) and `pdf(html)` only hands back a PDF already made from that very HTML.
+    So the PDF written is the PDF of what was saved, and one whose content changed meanwhile
+    (someone edited the request, a provider, a lot it shows) raises `Outdated`: the action is
+    refused and nothing is written.
+    """
+
+    def __init__(self):
+        self._made = {}
+        self._frozen = False
+
+    def freeze(self):
+        """From now on, make no PDF: a document not made yet raises Outdated."""
+        self._frozen = True
+
+    def pdf(self, html):
+        """The PDF of `html` (made now unless frozen, or found among those made)."""
+        if html not in self._made:
+            if self._frozen:
+                raise Outdated()
+            self._made[html] = pdf_bytes(html)
+        return self._made[html]
+
+    def __len__(self):
+        return len(self._made)
+
+
+def _pdf_of(html, renderings):
+    return renderings.pdf(html) if renderings is not None else pdf_bytes(html)
+
+
+def briefing_pdf(store, briefing, renderings=None):
+    """The briefing as the PDF sent to providers, in the briefing's language (made now, or taken from `renderings`)."""
     language = briefing.get("language", "fr")
     html = render_document("briefing_print.html", language, lambda: briefing_context(store, briefing), pdf=True)
-    return pdf_bytes(html)
+    return _pdf_of(html, renderings)
 
 
 def briefing_filename(briefing):
@@ -211,12 +255,12 @@ def letter_context(store, briefing, award, provider, kind, ranking):
     }
 
 
-def letter_pdf(store, briefing, award, provider, kind, ranking, language):
-    """A letter about one lot's decision as PDF, in `language`; returns (subject, PDF bytes)."""
+def letter_pdf(store, briefing, award, provider, kind, ranking, language, renderings=None):
+    """A letter about one lot's decision as PDF, in `language`; returns (subject, PDF bytes) (see `briefing_pdf`)."""
     with force_locale(language):
         context = letter_context(store, briefing, award, provider, kind, ranking)
     html = render_document("letter.html", language, lambda: letter_context(store, briefing, award, provider, kind, ranking), pdf=True)
-    return context["subject"], pdf_bytes(html)
+    return context["subject"], _pdf_of(html, renderings)
 
 
 def letter_filename(briefing, lot, kind, provider):

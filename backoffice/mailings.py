@@ -2,7 +2,11 @@
 
 Each message is queued in the outbox under the key of its action, in the provider's
 language, then sent at once when a mail server is configured (`backoffice.outbox`).
+`briefing_messages` and `letter_messages` list the messages without writing anything, so
+an action makes their PDFs before its transaction and queues them inside it.
 """
+from dataclasses import dataclass, field
+
 from flask import render_template
 
 from backoffice import awards, documents, outbox, system_records
@@ -51,10 +55,47 @@ def briefing_key(briefing, provider):
     return f"briefing:{briefing['reference']}:{provider}"
 
 
+@dataclass
+class Message:
+    """One e-mail an action is about to queue to a provider: `outbox.queue`'s arguments, its PDFs already made."""
+
+    provider: dict
+    key: str
+    to: str
+    subject: str
+    body: str
+    language: str
+    record: tuple
+    attachments: list = field(default_factory=list)
+
+
+def queue_messages(store, messages):
+    """Queue the messages in the outbox (inside the action's transaction); return their keys.
+
+    A message the outbox's schema refuses raises MailRefused naming its provider.
+    """
+    for message in messages:
+        _queue(store, message.provider, message.key, message.to, message.subject, message.body, message.language,
+               message.record, message.attachments)
+    return [message.key for message in messages]
+
+
 def briefing_sent(store, briefing, send=True):
     """E-mail the briefing's PDF to every invited provider not mailed yet, each in its language; return the keys.
 
-    `send=False` only queues them: an action that queues inside its transaction sends once it is written.
+    `send=False` only queues them. The workflow's actions call `briefing_messages` instead,
+    to make the PDF before their transaction.
+    """
+    keys = queue_messages(store, briefing_messages(store, briefing))
+    if send:
+        outbox.send_pending(store, keys)
+    return keys
+
+
+def briefing_messages(store, briefing, renderings=None):
+    """The e-mails carrying the briefing's PDF to every invited provider not mailed yet, each in its language.
+
+    Nothing is written; the PDF is made, or taken from `renderings` (`documents.Renderings`).
     """
     lots_by_provider = {}
     for invitation in briefing.get("invitations", []):
@@ -64,9 +105,9 @@ def briefing_sent(store, briefing, send=True):
     if not new:
         return []
     # One PDF for every provider: it is the briefing's document, in the briefing's language.
-    pdf = documents.briefing_pdf(store, briefing)
+    pdf = documents.briefing_pdf(store, briefing, renderings)
     request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
-    keys = []
+    messages = []
     for number in new:
         provider = store.find_one("providers", {"enterprise_number": number}) or {}
         language = provider_language(provider, briefing.get("language", "fr"))
@@ -80,15 +121,11 @@ def briefing_sent(store, briefing, send=True):
                 deadline=documents.deadline_text(briefing.get("offer_deadline")),
                 centre=documents.centre(language), moment=moment,
             )
-        key = briefing_key(briefing, number)
-        _queue(
-            store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+        messages.append(Message(
+            provider, briefing_key(briefing, number), (provider.get("contact") or {}).get("email"), subject, body, language,
             ("briefings", briefing["reference"]), [(documents.briefing_filename(briefing), "application/pdf", pdf)],
-        )
-        keys.append(key)
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
+        ))
+    return messages
 
 
 def letter_key(briefing, lot, provider):
@@ -97,11 +134,22 @@ def letter_key(briefing, lot, provider):
 
 
 def lot_decided(store, briefing, lot, send=True):
-    """E-mail the letters on a lot's decision: the award letter to the chosen provider, a letter to every other tenderer.
+    """E-mail the letters on a lot's decision (see `letter_messages`); return the outbox keys of the new messages.
+
+    `send=False` only queues them (see `briefing_sent`).
+    """
+    keys = queue_messages(store, letter_messages(store, briefing, lot))
+    if send:
+        outbox.send_pending(store, keys)
+    return keys
+
+
+def letter_messages(store, briefing, lot, renderings=None):
+    """The letters on a lot's decision: the award letter to the chosen provider, a letter to every other tenderer.
 
     Each letter is a PDF in the provider's language, with its score and rank; a lot closed
-    without award tells every tenderer why. Returns the outbox keys of the new messages;
-    `send=False` only queues them (see `briefing_sent`).
+    without award tells every tenderer why. Only those not queued yet; nothing is written,
+    the PDFs are made or taken from `renderings` (see `briefing_messages`).
     """
     from backoffice import workflow  # the workflow calls this module: imported here, not at load time
 
@@ -115,24 +163,21 @@ def lot_decided(store, briefing, lot, send=True):
         recipients = [(provider, "no_award") for provider, _kind in recipients]
     elif award.get("provider") not in {offer.provider for offer in ranking}:
         recipients.insert(0, (award["provider"], "award"))
-    keys = []
+    messages = []
     for number, kind in recipients:
         key = letter_key(briefing, lot, number)
         if store.find_one(outbox.COLLECTION, {"key": key}) is not None:
             continue
         provider = store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
         language = provider_language(provider, briefing.get("language", "fr"))
-        subject, pdf = documents.letter_pdf(store, briefing, award, provider, kind, ranking, language)
+        subject, pdf = documents.letter_pdf(store, briefing, award, provider, kind, ranking, language, renderings)
         with force_locale(language):
             body = render_template("mail/lot_decision.txt", subject=subject, kind=kind, centre=documents.centre(language))
-        _queue(
-            store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+        messages.append(Message(
+            provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
             ("briefings", briefing["reference"]), [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
-        )
-        keys.append(key)
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
+        ))
+    return messages
 
 
 def cancellation_key(briefing, provider):

@@ -140,14 +140,37 @@ def _duplicate_messages(collection, fields=()):
 
 
 def update(collection, previous, data, actor, expected_version, store=None, allow_managed=False, history=None,
-           details=None):
+           details=None, moment=None):
     """Validate `data` as the new content of `previous` and save it if nobody changed it meanwhile.
 
     Workflow-managed fields keep their stored value unless a workflow action saves
     (`allow_managed`); `history` is a status-history entry to append in the same write;
-    `details` go into the audit entry (a status move's comment, say). Returns the saved document.
+    `details` go into the audit entry (a status move's comment, say); `moment` is the save's
+    time (now by default). Returns the saved document.
     """
     store = store if store is not None else get_store()
+    data = _content(collection, previous, data, allow_managed)
+    system = _system(previous, history)
+    with one_transaction(store, collection):  # checked and written together, as `create`
+        doc = validate(collection, data, previous=previous, store=store)
+        return update_valid(collection, previous, doc, actor, expected_version, store, system, details, moment)
+
+
+def as_saved(collection, previous, data, actor, expected_version, store=None, allow_managed=False, history=None, moment=None):
+    """The record as `update` with the same arguments would save it (its new version, dates, history), written nowhere.
+
+    An action renders the documents it sends from it before its transaction. Raises
+    SaveRefused as `update` would; whether the version is still `expected_version` is the
+    save's to check.
+    """
+    store = store if store is not None else get_store()
+    doc = validate(collection, _content(collection, previous, data, allow_managed), previous=previous, store=store)
+    fields, gone = _written(collection, previous, doc, actor, _system(previous, history), moment)
+    return {name: value for name, value in previous.items() if name not in gone} | fields | {"version": expected_version + 1}
+
+
+def _content(collection, previous, data, allow_managed):
+    """The content an update validates: the natural key (and managed fields unless `allow_managed`) as stored."""
     schema = SCHEMAS[collection]
     data = dict(data)
     stored = editable_data(collection, previous)
@@ -158,28 +181,34 @@ def update(collection, previous, data, actor, expected_version, store=None, allo
             data[name] = stored[name]
         elif name in schema.managed_fields:
             data.pop(name, None)
-    system = {"status_history": previous.get("status_history", []) + [history]} if history else None
-    with one_transaction(store, collection):  # checked and written together, as `create`
-        doc = validate(collection, data, previous=previous, store=store)
-        return update_valid(collection, previous, doc, actor, expected_version, store, system, details)
+    return data
+
+
+def _system(previous, history):
+    return {"status_history": previous.get("status_history", []) + [history]} if history else None
 
 
 # Fields the store keeps itself: an update never sets them.
 STORE_FIELDS = ("_id", "version", search.FIELD)
 
 
-def update_valid(collection, previous, doc, actor, expected_version, store, system=None, details=None):
+def _written(collection, previous, doc, actor, system, moment):
+    """What an update writes over `previous`: (the fields set, the names of those removed)."""
+    doc = doc | {"updated_at": moment or now(), "updated_by": actor} | (system or {})
+    doc = {name: value for name, value in doc.items() if name not in STORE_FIELDS}
+    # Fields the schema knows but the new content lacks are removed, not left behind.
+    gone = [name for name in shared_schema(collection).load_fields if name in previous and name not in doc]
+    return doc, gone
+
+
+def update_valid(collection, previous, doc, actor, expected_version, store, system=None, details=None, moment=None):
     """Save a loaded document over `previous` if its version is still `expected_version`, with its audit entry.
 
     `system` holds fields no schema loads (a status history) to write in the same update.
     Returns the saved document; raises StaleRecord when another version was saved meanwhile.
     """
-    doc = doc | {"updated_at": now(), "updated_by": actor} | (system or {})
-    doc = {name: value for name, value in doc.items() if name not in STORE_FIELDS}
-    fields = shared_schema(collection).load_fields
-    # Fields the schema knows but the new content lacks are removed, not left behind.
-    gone = [name for name in fields if name in previous and name not in doc]
-    changes = audit.changes_between(previous, doc, fields)
+    doc, gone = _written(collection, previous, doc, actor, system, moment)
+    changes = audit.changes_between(previous, doc, shared_schema(collection).load_fields)
     with one_transaction(store, collection):
         saved = store.update_if_version(collection, previous["_id"], expected_version, set=doc, unset=gone)
         if saved is None:

@@ -7,12 +7,21 @@ records it. A refused action raises `Refused` with a message in the user's langu
 Each action is one store transaction: every record it changes (a briefing and the
 request that follows it), their audit entries and the e-mails it queues are written
 together or not at all. The e-mails are sent once the transaction is written.
+
+The PDFs those e-mails carry (the briefing, the letters on a lot's decision) take WeasyPrint
+up to a second each, so they are made before the transaction, from the record as it will
+be saved (`_Save.preview`: its new version, issue date, invitations), while other people
+keep saving. Inside the transaction the action checks that the record is still at the
+version the person was shown and asks its guard again; the documents are then filled
+again from what is saved, and each must be exactly one already made (`documents.Renderings`),
+or the action is refused as a change made meanwhile, with nothing written.
 """
 import contextlib
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 
-from backoffice import awards, guards, mailings, outbox, records, system_records
+from backoffice import awards, documents, guards, mailings, outbox, records, system_records
 from backoffice.clock import now
 from backoffice.i18n import _
 from backoffice.references import label_cache
@@ -35,18 +44,24 @@ class Refused(Exception):
         self.errors = {}
 
 
+def stale():
+    """The refusal of an action on a record someone else changed since the page showed it."""
+    return Refused(_("Someone else changed this record meanwhile; reload it and try again."))
+
+
 @contextlib.contextmanager
 def atomic(store):
     """One transaction around an action's writes; a write that could not take its turn is refused like a stale save.
 
+    So is a document whose content changed between its PDF's making and the transaction.
     A document the action builds that its schema refuses (a provider's e-mail, an audit entry)
     refuses the whole action, saying which and why: nothing of it is written.
     """
     try:
         with store.transaction():
             yield store
-    except Conflict:
-        raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
+    except (Conflict, documents.Outdated):
+        raise stale() from None
     except mailings.MailRefused as refused:
         raise Refused(refused.reason) from None
     except system_records.RecordRefused as refused:
@@ -84,24 +99,116 @@ def moves(collection, doc, user=None, store=None):
     return [to for to in guards.plain_moves(collection, doc) if guards.can_move(collection, doc, user, to, store) is None]
 
 
-def move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
-    """Move a record to status `to` (with optional other `changes`), or raise Refused saying why.
+@dataclass
+class _Save:
+    """One record's save that an action checked and prepared before its transaction.
 
-    A briefing's move and its request's follow-up are one transaction, with the e-mails it queues.
+    `version` is the one the person was shown (the record's own when None): a record read
+    at another version is refused at once. `guard(record)` is the action's guard, asked
+    again on the record as stored inside the transaction. `moment` dates the save and its
+    history entry, so the record previewed before the transaction is the one written;
+    `details` go into its audit entry.
     """
+
+    collection: str
+    doc: dict
+    version: int | None
+    data: dict
+    actor: str
+    guard: object
+    history: dict | None = None
+    moment: dt.datetime = field(default_factory=now)
+    details: dict | None = None  # for the audit entry, besides the changes
+
+    def __post_init__(self):
+        if self.version is None:
+            self.version = self.doc.get("version")
+        if self.doc.get("version") != self.version:
+            raise stale()
+
+    def preview(self, store):
+        """The record as `write` will save it (its new version, dates, history entry), written nowhere."""
+        try:
+            return records.as_saved(self.collection, self.doc, self.data, self.actor, self.version, store=store,
+                                    allow_managed=True, history=self.history, moment=self.moment)
+        except records.SaveRefused as refused:
+            raise _refusal(refused) from None
+
+    def write(self, store):
+        """Inside the transaction: save, unless the record changed meanwhile or its guard now refuses.
+
+        A briefing sent or awarded carries its request along (`follow_request`).
+        """
+        current = store.get(self.collection, self.doc["_id"])
+        if current is None or current.get("version") != self.version:
+            raise stale()
+        check(self.guard(current))
+        saved = save(store, self.collection, self.doc, self.data, self.actor, self.version, self.history, self.details,
+                     self.moment)
+        to = (self.history or {}).get("to")
+        if self.collection == "briefings" and to in ("sent", "awarded"):
+            follow_request(store, saved, to, self.actor)
+        return saved
+
+
+def _carry_out(store, plan, mails=None):
+    """Write `plan` and queue the e-mails `mails` lists in one transaction, their PDFs made before it; send them after.
+
+    `mails(store, briefing, renderings)` lists the messages about a briefing
+    (`mailings.briefing_messages`, `mailings.letter_messages`). It runs first on the record
+    as it will be saved, outside any transaction: that is when WeasyPrint makes the PDFs.
+    Inside the transaction it runs again on the record as saved, and each of its documents
+    must be one made then (else `documents.Outdated`: refused as changed meanwhile).
+    """
+    renderings = documents.Renderings()
+    if mails is not None:
+        mails(store, plan.preview(store), renderings)
+    renderings.freeze()
     with atomic(store):
-        saved, keys = _move(store, collection, doc, to, actor, comment, version, changes, action)
+        saved = plan.write(store)
+        keys = mailings.queue_messages(store, mails(store, saved, renderings)) if mails is not None else []
     send_queued(store, keys)
     return saved
 
 
+def move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False):
+    """Move a record to status `to` (with optional other `changes`), or raise Refused saying why.
+
+    A briefing's move and its request's follow-up are one transaction, with the e-mails it
+    queues (a briefing sent: its PDF to each invited provider, made before the transaction).
+    """
+    plan = _plan_move(store, collection, doc, to, actor, comment, version, changes, action)
+    mails = mailings.briefing_messages if collection == "briefings" and to == "sent" else None
+    return _carry_out(store, plan, mails)
+
+
 def _move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False, details=None):
-    """`move` inside the caller's transaction: returns the saved record and the outbox keys to send after it.
+    """`move` inside the caller's transaction, without its e-mails (a request following its briefing): the saved record."""
+    return _plan_move(store, collection, doc, to, actor, comment, version, changes, action, details=details).write(store)
+
+
+def move_within(store, collection, doc, to, actor, **options):
+    """`move` for an action that holds its own transaction: returns the saved record and the outbox keys to send after it.
+
+    A briefing sent this way has its PDF made inside that transaction (`move` makes it before its own).
+    """
+    saved = _move(store, collection, doc, to, actor, **options)
+    sent = collection == "briefings" and to == "sent"
+    return saved, (mailings.queue_messages(store, mailings.briefing_messages(store, saved)) if sent else [])
+
+
+def _plan_move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False, guard=None,
+               details=None):
+    """Check a move and prepare its save, or raise Refused saying why; `guard` is the action's own, asked first.
 
     The comment goes into the status history and into the move's audit entry, with `details`.
     """
     status = doc.get("status")
-    check(guards.can_move(collection, doc, None, to, store, action=action))
+
+    def allowed(record):
+        return (guard(record) if guard is not None else None) or guards.can_move(collection, record, None, to, store, action=action)
+
+    check(allowed(doc))
     comment = (comment or "").strip()
     refusal = records.comment_refusal(comment)
     if refusal:
@@ -110,36 +217,30 @@ def _move(store, collection, doc, to, actor, comment="", version=None, changes=N
         raise Refused(_("Say why in the comment: it is kept in the record's history."))
     data = records.editable_data(collection, doc) | (changes or {}) | {"status": to}
     _guard(store, collection, doc, to, data, comment)
-    entry = {"at": now(), "by": actor, "from": status, "to": to, "comment": comment}
+    moment = now()
+    entry = {"at": moment, "by": actor, "from": status, "to": to, "comment": comment}
     details = ({"comment": comment} if comment else {}) | (details or {})
-    saved = save(store, collection, doc, data, actor, version, entry, details or None)
-    keys = []
-    if collection == "briefings" and to in ("sent", "awarded"):
-        follow_request(store, saved, to, actor)
-    if collection == "briefings" and to == "sent":
-        # e-mail: the PDF to each invited provider, queued with the move, sent once it is written
-        keys = mailings.briefing_sent(store, saved, send=False)
-    return saved, keys
+    return _Save(collection, doc, version, data, actor, allowed, entry, moment, details or None)
 
 
-def move_within(store, collection, doc, to, actor, **options):
-    """`move` for an action that holds its own transaction: returns the saved record and the outbox keys to send after it."""
-    return _move(store, collection, doc, to, actor, **options)
-
-
-def save(store, collection, doc, data, actor, version=None, history=None, details=None):
+def save(store, collection, doc, data, actor, version=None, history=None, details=None, moment=None):
     """Save an action's result through the schema; a refused or stale save becomes Refused."""
     try:
         return records.update(
             collection, doc, data, actor, doc.get("version") if version is None else version,
-            store=store, allow_managed=True, history=history, details=details,
+            store=store, allow_managed=True, history=history, details=details, moment=moment,
         )
     except records.SaveRefused as refused:
-        error = Refused(" ".join(_messages(refused.errors)))
-        error.errors = refused.errors  # by field, for a form that shows each message next to its field
-        raise error from None
+        raise _refusal(refused) from None
     except records.StaleRecord:
-        raise Refused(_("Someone else changed this record meanwhile; reload it and try again.")) from None
+        raise stale() from None
+
+
+def _refusal(refused):
+    """A schema's refusal as Refused, its messages kept by field for a form that shows each next to its field."""
+    error = Refused(" ".join(_messages(refused.errors)))
+    error.errors = refused.errors
+    return error
 
 
 def _messages(errors):
@@ -298,12 +399,9 @@ def invite(store, briefing, pairs, actor, version=None):
             line["sent_on"] = _today().date().isoformat()
         invitations.append(line)
     data["invitations"] = invitations
-    with atomic(store):
-        saved = save(store, "briefings", briefing, data, actor, version)
-        # e-mail: the PDF to the providers invited after the briefing went out, queued with the invitations
-        keys = mailings.briefing_sent(store, saved, send=False) if sent else []
-    send_queued(store, keys)
-    return saved
+    plan = _Save("briefings", briefing, version, data, actor, lambda record: guards.can_invite(record, None))
+    # e-mail: the PDF to the providers invited after the briefing went out, queued with the invitations
+    return _carry_out(store, plan, mailings.briefing_messages if sent else None)
 
 
 def record_response(store, briefing, index, response, amount, scores, actor, version=None):
@@ -390,7 +488,7 @@ def award_lot(store, briefing, lot, provider, amount, reason, actor, version=Non
         entry["score"] = round(score)
     if reason:
         entry["reason"] = reason
-    return _decide(store, briefing, data, entry, actor, version)
+    return _decide(store, briefing, data, entry, actor, version, lambda record: guards.can_award(record, None))
 
 
 def close_lot(store, briefing, lot, reason, actor, version=None):
@@ -403,29 +501,30 @@ def close_lot(store, briefing, lot, reason, actor, version=None):
     data = records.editable_data("briefings", briefing)
     entry = {"lot": lot, "outcome": "no_award", "awarded_on": _today().date().isoformat(),
              "route": briefing.get("award_route", "cascade"), "reason": reason}
-    return _decide(store, briefing, data, entry, actor, version)
+    return _decide(store, briefing, data, entry, actor, version, lambda record: guards.can_close_lot(record, None))
 
 
-def _decide(store, briefing, data, entry, actor, version):
+def _decide(store, briefing, data, entry, actor, version, guard):
     """Add a lot's decision; when every lot is decided, the briefing is awarded (or cancelled if nothing was).
 
-    The decision, the briefing's move, its request's and the letters queued are one transaction.
+    The decision, the briefing's move, its request's and the letters queued are one
+    transaction; the letters' PDFs are made before it. `guard` is the action's guard.
     """
     data["awards"] = data.get("awards", []) + [entry]
-    with atomic(store):
-        keys = []
-        if not awards.fully_decided(briefing, data["awards"]):
-            saved = save(store, "briefings", briefing, data, actor, version)
-        elif any(item["outcome"] == "awarded" for item in data["awards"]):
-            saved, keys = _move(store, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""),
-                                version=version, changes=data, action=True)
-        else:
-            saved, keys = _move(store, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version,
-                                changes=data)
+    if not awards.fully_decided(briefing, data["awards"]):
+        plan = _Save("briefings", briefing, version, data, actor, guard)
+    elif any(item["outcome"] == "awarded" for item in data["awards"]):
+        plan = _plan_move(store, "briefings", briefing, "awarded", actor, comment=entry.get("reason", ""), version=version,
+                          changes=data, action=True, guard=guard)
+    else:
+        plan = _plan_move(store, "briefings", briefing, "cancelled", actor, comment=entry["reason"], version=version,
+                          changes=data, guard=guard)
+
+    def letters(store, saved, renderings):
         # e-mail: the letters on this lot's decision, queued with it
-        keys = keys + mailings.lot_decided(store, saved, entry["lot"], send=False)
-    send_queued(store, keys)
-    return saved
+        return mailings.letter_messages(store, saved, entry["lot"], renderings)
+
+    return _carry_out(store, plan, letters)
 
 
 def _check_cascade(store, briefing, provider, lot):
