@@ -197,9 +197,6 @@ class Renderings:
             self._made[html] = pdf_bytes(html)
         return self._made[html]
 
-    def __len__(self):
-        return len(self._made)
-
 
 def _pdf_of(html, renderings):
     return renderings.pdf(html) if renderings is not None else pdf_bytes(html)
