@@ -26,7 +26,7 @@ SCREENS = (
     + [f"create-{name}" for name in CREATE_FORMS]
     + [f"edit-{name}" for name in EDIT_FORMS]
     + [f"details-{name}" for name in DETAILS]
-    + ["details-briefing-with-offers", "briefing-print", "error-404", "form-with-errors"]
+    + ["details-briefing-with-offers", "details-request-to-withdraw", "briefing-print", "error-404", "form-with-errors"]
 )
 
 
@@ -51,6 +51,9 @@ def screen_url(name, store, email):
     if name == "details-briefing-with-offers":
         # Invitations to propose, responses to record and the award form: every panel at once.
         return f"/admin/briefings/details/?id={_one(store, 'briefings', {'status': 'offers_received'})}"
+    if name == "details-request-to-withdraw":
+        # Sent to providers: its open briefing blocks the plain withdrawal, so the combined one is offered with its form.
+        return f"/admin/requests/details/?id={_one(store, 'requests', {'status': 'sent'})}"
     kind, collection = name.split("-", 1)
     if kind == "list":
         return f"/admin/{collection}/"
