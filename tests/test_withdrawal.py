@@ -91,8 +91,13 @@ def test_the_request_page_offers_the_combined_withdrawal_naming_each_briefing(cl
             "e-mailed to Agora Participation scrl, Babel Dialoog vzw, Civic Lab srl") in section
     assert BRIEFING_KEYS.findall(page) == [f"{sent['reference']}@1", f"{draft['reference']}@1"]
     assert 'name="reason"' in page and 'data-max-length="1000"' in page
-    # The plain withdrawal stays refused, naming the first open briefing.
+    # The plain withdrawal stays refused, naming the first open briefing, and points to the combined one.
     assert "withdrawn" not in re.findall(r'name="to" value="(\w+)"', page)
+    refusal = next(item for item in re.findall(r"<li>(.*?)</li>", page[page.index('class="blocked-steps"'):], re.S)
+                   if "<strong>Withdrawn</strong>" in item)
+    assert text(refusal).endswith(f"{sent['reference']} Or withdraw it with its open briefings, below.")
+    assert '<a href="#withdrawal-title">Or withdraw it with its open briefings, below.</a>' in refusal
+    assert 'id="withdrawal-title"' in page
 
 
 @pytest.mark.parametrize("lang,label", [("fr", "Retirer la demande et annuler ses cahiers des charges ouverts"),

@@ -73,6 +73,14 @@ class RequestView(FilesMixin, WorkflowMixin, CollectionView):
         if reason is not None and model.get("status") == "under_review":
             extras["blocked"].append((_("Write the briefing for this request"), reason))
         extras["withdrawal"] = self._withdrawal(model)
+        if extras["withdrawal"] and extras["withdrawal"]["allowed"]:
+            # The plain withdrawal's refusal points to the step that does it with the briefings.
+            withdrawn = str(workflow.STATUS_LABELS["requests"]["withdrawn"])
+            extras["blocked"] = [
+                (label, Markup('{} <a href="#withdrawal-title">{}</a>').format(reason, _("Or withdraw it with its open briefings, below.")))
+                if label == withdrawn else (label, reason)
+                for label, reason in extras["blocked"]
+            ]
         return extras
 
     def _withdrawal(self, model):
