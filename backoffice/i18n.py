@@ -7,7 +7,7 @@ from flask_admin import babel as admin_babel
 from flask_admin import translations as admin_translations
 from flask_babel import Babel
 
-from schemas.translation import catalogue, force_locale, gettext, lazy_gettext, locale, ngettext
+from schemas.translation import catalogue, force_locale, gettext, lazy_gettext, locale, ngettext, pgettext
 
 # French first: it is the default when nothing else decides.
 LANGUAGES = ("fr", "nl", "en")
@@ -105,8 +105,9 @@ def _date_picker_settings(language):
             "firstDay": (locale.first_week_day + 1) % 7,
             "applyLabel": gettext("Apply"),
             "cancelLabel": gettext("Cancel"),
-            "fromLabel": gettext("From"),
-            "toLabel": gettext("To"),
+            # A range's ends, not the "From" / "To" of a status history ("Statut précédent").
+            "fromLabel": pgettext("date range", "From"),
+            "toLabel": pgettext("date range", "To"),
             "weekLabel": gettext("Wk"),
             "customRangeLabel": gettext("Custom range"),
         },

@@ -71,6 +71,9 @@ def test_the_frame_kept_per_view_follows_the_language_and_where_the_app_is_serve
 
     assert (french["remove-label"], dutch["remove-label"]) == ("Retirer", "Verwijderen")
     assert '"applyLabel": "Appliquer"' in french["date-picker"] and '"applyLabel": "Toepassen"' in dutch["date-picker"]
+    # A range's ends, not a status history's "Statut précédent" / "Nieuwe status" (the same English words).
+    assert '"fromLabel": "Du"' in french["date-picker"] and '"toLabel": "Au"' in french["date-picker"]
+    assert '"fromLabel": "Van"' in dutch["date-picker"] and '"toLabel": "Tot"' in dutch["date-picker"]
     assert "caractères" in french["counter-template"] and "tekens" in dutch["counter-template"]
     assert french_scripts and all(url.startswith("/admin/static/") or url.startswith("/static/") for url in french_scripts)
     assert mounted_scripts and all(url.startswith("/backoffice/") for url in mounted_scripts + mounted_styles)
