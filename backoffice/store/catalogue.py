@@ -2,9 +2,11 @@
 
 The schemas (`schemas/`) are the single source of truth: a collection's fields and their
 kinds come from its marshmallow schema, its unique constraints from `unique_fields`, its
-natural key from `natural_key`, its searchable fields from `search_fields`. Only what no
-schema describes is declared here: the three system collections (audit trail, sign-in
-failures, counters) and the compound indexes behind the lists' sorts and filters.
+natural key from `natural_key`, its searchable fields from `search_fields`. The documents
+the system writes itself (audit trail, outbox, file listings, sign-in counts) have their
+schemas too (`schemas/audit.py` ...), read the same way. Only what no schema describes is
+declared here: the counters, GridFS's collections, the sign-in failures and the indexes
+behind the lists' sorts and filters and the system's lookups.
 
 A field is one of these kinds:
 
@@ -23,7 +25,11 @@ from dataclasses import dataclass, field as dataclass_field
 from marshmallow import fields as mm
 
 from schemas import fields as sf
+from schemas.attachment import AttachmentSchema
+from schemas.audit import AuditEntrySchema
+from schemas.outbox import OutboxMessageSchema
 from schemas.registry import ALL_SCHEMAS
+from schemas.throttle import ThrottleSchema
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def schema_fields(schema, prefix="", many=False):
     """Every leaf path of a marshmallow schema as a Field, sub-documents and lists walked."""
     found = {}
     for name, schema_field in schema.fields.items():
-        path = prefix + name
+        path = prefix + (schema_field.data_key or name)  # as stored: an audit entry's `collection`
         if isinstance(schema_field, sf.Nested):
             found.update(schema_fields(schema_field.schema, path + ".", many))
         elif isinstance(schema_field, sf.NestedList):
@@ -166,6 +172,22 @@ def _from_schema(schema_class):
     )
 
 
+def _system_from_schema(schema_class, queried, indexes, unique=()):
+    """A collection the system writes: the paths its code queries, with their kinds read from its schema.
+
+    Only those: every declared field is a key column (or list rows) beside each document, and
+    an audit entry's changes or an e-mail's attachments are never looked for.
+    """
+    declared = schema_fields(schema_class())
+    fields = {path: declared[path] for path in queried}  # a KeyError names a path the schema lacks
+    return Collection(
+        name=schema_class.collection,
+        fields=fields,
+        unique_fields=tuple(paths[0] for paths in unique if len(paths) == 1),
+        indexes=tuple(Index(paths, unique=True) for paths in unique) + tuple(Index(paths) for paths in indexes),
+    )
+
+
 def _system(name, fields, indexes, unique=()):
     return Collection(
         name=name,
@@ -177,33 +199,24 @@ def _system(name, fields, indexes, unique=()):
 
 SYSTEM = {
     # The audit trail (backoffice/audit.py): `record` holds the ObjectId of the record concerned.
-    "audit": _system(
-        "audit",
-        [("at", "date", False), ("actor", "text", False), ("action", "text", False),
-         ("collection", "text", False), ("record", "any", False), ("key", "any", False)],
+    "audit": _system_from_schema(
+        AuditEntrySchema, ("at", "actor", "action", "collection", "record", "key"),
         [("collection", "record", "at"), ("record", "at"), ("at",), ("actor",), ("action",), ("key",)],
     ),
     # Failed sign-ins of the last minutes (backoffice/auth.py).
     "login_failures": _system("login_failures", [("key", "text", False), ("at", "date", False)], [("key", "at")]),
     # Sign-in throttling per account and per address, {_id: key, failures, until, at} (backoffice/throttle.py).
-    "login_throttle": _system("login_throttle", [("failures", "number", False), ("until", "date", False), ("at", "date", False)], []),
+    "login_throttle": _system_from_schema(ThrottleSchema, ("failures", "until", "at"), []),
     # Named counters {_id: name, seq: n} (references REQ-2026-0042, the search rules' version).
     "counters": _system("counters", [("seq", "number", False)], []),
     # E-mails, written before they are sent, once per action `key` (backoffice/outbox.py).
-    "outbox": _system(
-        "outbox",
-        [("key", "text", False), ("status", "text", False), ("collection", "text", False), ("record", "text", False),
-         ("created_at", "date", False), ("sent_at", "date", False), ("tried_at", "date", False), ("tries", "number", False),
-         ("to", "text", False)],
-        [("status", "created_at"), ("collection", "record", "created_at"), ("created_at",)],
-        unique=[("key",)],
+    "outbox": _system_from_schema(
+        OutboxMessageSchema, ("key", "status", "collection", "record", "created_at", "sent_at", "tried_at", "tries", "to"),
+        [("status", "created_at"), ("collection", "record", "created_at"), ("created_at",)], unique=[("key",)],
     ),
     # What a record lists of its files: name, type, size, digest, who and when (backoffice/files.py).
-    "attachments": _system(
-        "attachments",
-        [("collection", "text", False), ("record", "text", False), ("sha256", "text", False),
-         ("uploaded_at", "date", False), ("filename", "text", False)],
-        [("collection", "record", "uploaded_at"), ("sha256",)],
+    "attachments": _system_from_schema(
+        AttachmentSchema, ("collection", "record", "sha256", "uploaded_at", "filename"), [("collection", "record", "uploaded_at"), ("sha256",)],
     ),
     # File contents on MongoDB: GridFS's two collections under the `blobs` bucket, the SHA-256 as the
     # file's `_id` (backups carry them like any collection). The embedded store keeps contents in a
