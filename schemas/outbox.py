@@ -7,7 +7,7 @@ from schemas.registry import ALL_SCHEMAS
 
 STATUSES = {
     "queued": _l("Queued"),
-    "sending": _l("Sending"),
+    "sending": _l("Being sent"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
 }

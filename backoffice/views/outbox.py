@@ -9,16 +9,11 @@ from flask_admin import BaseView, expose
 from backoffice import outbox
 from backoffice.auth import READERS, WRITERS, allowed
 from backoffice.formatting import moment
-from backoffice.i18n import _, _l, ngettext
+from backoffice.i18n import _, ngettext
 from backoffice.store.app import get_store
 from backoffice.views.access import RoleGuard
+from schemas.outbox import STATUSES
 
-STATUS_LABELS = {
-    "queued": _l("Queued"),
-    "sending": _l("Being sent"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-}
 PAGE = 50
 
 
@@ -26,7 +21,7 @@ def shown(message):
     """A message as a page shows it: its status and error in the reader's language, moments in Brussels time."""
     return dict(
         message,
-        status_label=str(STATUS_LABELS.get(message.get("status"), message.get("status"))),
+        status_label=str(STATUSES.get(message.get("status"), message.get("status"))),
         error=outbox.error_text(message, detail=False),
         created=moment(message.get("created_at")),
         sent=moment(message.get("sent_at")),
