@@ -50,6 +50,28 @@ def provider_language(provider, preferred):
     return languages[0]
 
 
+def _sent_lots(briefing):
+    """{provider: [lots]} of the invitations the briefing went out with."""
+    lots_by_provider = {}
+    for invitation in briefing.get("invitations", []):
+        if invitation.get("sent_on"):
+            lots_by_provider.setdefault(invitation["provider"], []).append(invitation["lot"])
+    return lots_by_provider
+
+
+def _provider(store, number):
+    """The provider with this enterprise number (its number for a name when it is gone)."""
+    return store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+
+
+def _address(provider):
+    return (provider.get("contact") or {}).get("email")
+
+
+def _queued(store, key):
+    return store.find_one(outbox.COLLECTION, {"key": key}) is not None
+
+
 def briefing_key(briefing, provider):
     """The outbox key of a briefing sent to one provider: whatever happens, it is mailed to it once."""
     return f"briefing:{briefing['reference']}:{provider}"
@@ -97,11 +119,8 @@ def briefing_messages(store, briefing, renderings=None):
 
     Nothing is written; the PDF is made, or taken from `renderings` (`documents.Renderings`).
     """
-    lots_by_provider = {}
-    for invitation in briefing.get("invitations", []):
-        if invitation.get("sent_on"):
-            lots_by_provider.setdefault(invitation["provider"], []).append(invitation["lot"])
-    new = [number for number in lots_by_provider if store.find_one(outbox.COLLECTION, {"key": briefing_key(briefing, number)}) is None]
+    lots_by_provider = _sent_lots(briefing)
+    new = [number for number in lots_by_provider if not _queued(store, briefing_key(briefing, number))]
     if not new:
         return []
     # One PDF for every provider: it is the briefing's document, in the briefing's language.
@@ -109,7 +128,7 @@ def briefing_messages(store, briefing, renderings=None):
     request_doc = store.find_one("requests", {"reference": briefing["request"]}) or {}
     messages = []
     for number in new:
-        provider = store.find_one("providers", {"enterprise_number": number}) or {}
+        provider = _provider(store, number)
         language = provider_language(provider, briefing.get("language", "fr"))
         with force_locale(language):
             labels = LabelCache(store)
@@ -122,7 +141,7 @@ def briefing_messages(store, briefing, renderings=None):
                 centre=documents.centre(language), moment=moment,
             )
         messages.append(Message(
-            provider, briefing_key(briefing, number), (provider.get("contact") or {}).get("email"), subject, body, language,
+            provider, briefing_key(briefing, number), _address(provider), subject, body, language,
             ("briefings", briefing["reference"]), [(documents.briefing_filename(briefing), "application/pdf", pdf)],
         ))
     return messages
@@ -166,15 +185,15 @@ def letter_messages(store, briefing, lot, renderings=None):
     messages = []
     for number, kind in recipients:
         key = letter_key(briefing, lot, number)
-        if store.find_one(outbox.COLLECTION, {"key": key}) is not None:
+        if _queued(store, key):
             continue
-        provider = store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+        provider = _provider(store, number)
         language = provider_language(provider, briefing.get("language", "fr"))
         subject, pdf = documents.letter_pdf(store, briefing, award, provider, kind, ranking, language, renderings)
         with force_locale(language):
             body = render_template("mail/lot_decision.txt", subject=subject, kind=kind, centre=documents.centre(language))
         messages.append(Message(
-            provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
+            provider, key, _address(provider), subject, body, language,
             ("briefings", briefing["reference"]), [(documents.letter_filename(briefing, lot, kind, number), "application/pdf", pdf)],
         ))
     return messages
@@ -186,21 +205,28 @@ def cancellation_key(briefing, provider):
 
 
 def briefing_cancelled(store, briefing, reason, send=True):
-    """E-mail every provider the briefing was sent to that it is cancelled, and why, each in its language; return the keys.
+    """E-mail every provider the briefing was sent to that it is cancelled, and why (`cancellation_messages`); return the keys.
 
-    A plain-text notice (no PDF). Providers invited but never sent the briefing (a draft)
-    were told nothing, so they are told nothing now. `send=False` only queues them.
+    `send=False` only queues them.
     """
-    lots_by_provider = {}
-    for invitation in briefing.get("invitations", []):
-        if invitation.get("sent_on"):
-            lots_by_provider.setdefault(invitation["provider"], []).append(invitation["lot"])
-    keys = []
-    for number, lots in lots_by_provider.items():
+    keys = queue_messages(store, cancellation_messages(store, briefing, reason))
+    if send:
+        outbox.send_pending(store, keys)
+    return keys
+
+
+def cancellation_messages(store, briefing, reason):
+    """The notices that the briefing is cancelled, and why, to every provider it was sent to, each in its language.
+
+    Plain text (no PDF). Providers invited but never sent the briefing (a draft) were told
+    nothing, so they are told nothing now. Nothing is written.
+    """
+    messages = []
+    for number, lots in _sent_lots(briefing).items():
         key = cancellation_key(briefing, number)
-        if store.find_one(outbox.COLLECTION, {"key": key}) is not None:
+        if _queued(store, key):
             continue
-        provider = store.find_one("providers", {"enterprise_number": number}) or {"enterprise_number": number, "name": number}
+        provider = _provider(store, number)
         language = provider_language(provider, briefing.get("language", "fr"))
         with force_locale(language):
             labels = LabelCache(store)
@@ -209,9 +235,5 @@ def briefing_cancelled(store, briefing, reason, send=True):
                 "mail/briefing_cancelled.txt", briefing=briefing, provider=provider, reason=reason,
                 lots=[labels.get("lots", code) for code in lots], centre=documents.centre(language),
             )
-        _queue(store, provider, key, (provider.get("contact") or {}).get("email"), subject, body, language,
-               ("briefings", briefing["reference"]))
-        keys.append(key)
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
+        messages.append(Message(provider, key, _address(provider), subject, body, language, ("briefings", briefing["reference"])))
+    return messages
