@@ -5,7 +5,6 @@ briefing in one step, with one reason kept on every record and sent to the provi
 briefings went to, in their languages. Posted as the page's form posts it (CSRF token,
 version and the briefings the page listed); checked as a staff member notices it.
 """
-import datetime as dt
 import re
 from html import unescape
 
@@ -14,17 +13,12 @@ import pytest
 from backoffice import withdrawal, workflow
 from backoffice.store.app import get_store
 from test_atomic_flows import Broken, everything, fail_on
+from test_guards import _NOW, AGORA, BABEL, CIVIC, ELIGIBLE, FUTURE, PAST, TODAY
 from test_mail import Inbox, free_port, mailing_app, smtp  # noqa: F401  (fixtures)
 from test_workflow_requests import (
     STALE, audit_entries, details_page, post_action, snapshot, status_history_rows, stored, text,
 )
 
-_NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-FUTURE = (_NOW + dt.timedelta(days=30)).strftime("%Y-%m-%dT12:00")
-PAST = (_NOW - dt.timedelta(days=3)).strftime("%Y-%m-%dT12:00")
-TODAY = _NOW.date().isoformat()
-AGORA, BABEL, CIVIC = "0123456749", "0417497106", "0200065765"
-ELIGIBLE = {"decision": "eligible", "reason": "Commune bruxelloise"}
 REASON = "La commune abandonne le projet : budget supprimé au conseil du 12 novembre."
 STAFF = "staff@perspective.example"
 BRIEFING_KEYS = re.compile(r'name="briefing" value="([^"]+)"')
