@@ -102,18 +102,6 @@ def queue_messages(store, messages):
     return [message.key for message in messages]
 
 
-def briefing_sent(store, briefing, send=True):
-    """E-mail the briefing's PDF to every invited provider not mailed yet, each in its language; return the keys.
-
-    `send=False` only queues them. The workflow's actions call `briefing_messages` instead,
-    to make the PDF before their transaction.
-    """
-    keys = queue_messages(store, briefing_messages(store, briefing))
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
-
-
 def briefing_messages(store, briefing, renderings=None):
     """The e-mails carrying the briefing's PDF to every invited provider not mailed yet, each in its language.
 
@@ -150,17 +138,6 @@ def briefing_messages(store, briefing, renderings=None):
 def letter_key(briefing, lot, provider):
     """The outbox key of the letter on one lot's decision to one provider: sent once per lot and provider."""
     return f"lot-decision:{briefing['reference']}:{lot}:{provider}"
-
-
-def lot_decided(store, briefing, lot, send=True):
-    """E-mail the letters on a lot's decision (see `letter_messages`); return the outbox keys of the new messages.
-
-    `send=False` only queues them (see `briefing_sent`).
-    """
-    keys = queue_messages(store, letter_messages(store, briefing, lot))
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
 
 
 def letter_messages(store, briefing, lot, renderings=None):
@@ -202,17 +179,6 @@ def letter_messages(store, briefing, lot, renderings=None):
 def cancellation_key(briefing, provider):
     """The outbox key of the notice that a briefing is cancelled, to one provider: sent once."""
     return f"briefing-cancelled:{briefing['reference']}:{provider}"
-
-
-def briefing_cancelled(store, briefing, reason, send=True):
-    """E-mail every provider the briefing was sent to that it is cancelled, and why (`cancellation_messages`); return the keys.
-
-    `send=False` only queues them.
-    """
-    keys = queue_messages(store, cancellation_messages(store, briefing, reason))
-    if send:
-        outbox.send_pending(store, keys)
-    return keys
 
 
 def cancellation_messages(store, briefing, reason):

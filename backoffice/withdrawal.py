@@ -52,11 +52,11 @@ def withdraw_with_briefings(store, request, reason, shown, actor, version=None):
                                      "reload it and check which ones will be cancelled."))
         references = [briefing["reference"] for briefing in briefings]
         for briefing in briefings:
-            saved, _keys = workflow.move_within(store, "briefings", briefing, "cancelled", actor, comment=reason,
-                                                version=briefing["version"], details={"withdrawn_request": request["reference"]})
-            keys += mailings.briefing_cancelled(store, saved, reason, send=False)
+            saved = workflow.move_within(store, "briefings", briefing, "cancelled", actor, comment=reason,
+                                         version=briefing["version"], details={"withdrawn_request": request["reference"]})
+            keys += mailings.queue_messages(store, mailings.cancellation_messages(store, saved, reason))
         # Last: with its briefings cancelled, the request's own move guard lets it go.
-        saved_request, _keys = workflow.move_within(store, "requests", request, "withdrawn", actor, comment=reason,
-                                                    version=version, details={"cancelled_briefings": references})
+        saved_request = workflow.move_within(store, "requests", request, "withdrawn", actor, comment=reason,
+                                             version=version, details={"cancelled_briefings": references})
     workflow.send_queued(store, keys)
     return saved_request

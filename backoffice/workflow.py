@@ -188,13 +188,13 @@ def _move(store, collection, doc, to, actor, comment="", version=None, changes=N
 
 
 def move_within(store, collection, doc, to, actor, **options):
-    """`move` for an action that holds its own transaction: returns the saved record and the outbox keys to send after it.
+    """`move` for an action that holds its own transaction and queues its own e-mails: the saved record.
 
-    A briefing sent this way has its PDF made inside that transaction (`move` makes it before its own).
+    Not for a briefing sent: its PDF is made before the transaction, by `move`.
     """
-    saved = _move(store, collection, doc, to, actor, **options)
-    sent = collection == "briefings" and to == "sent"
-    return saved, (mailings.queue_messages(store, mailings.briefing_messages(store, saved)) if sent else [])
+    if collection == "briefings" and to == "sent":
+        raise ValueError("a briefing is sent by `move`, which makes its PDF before the transaction")
+    return _move(store, collection, doc, to, actor, **options)
 
 
 def _plan_move(store, collection, doc, to, actor, comment="", version=None, changes=None, action=False, guard=None,

@@ -160,7 +160,7 @@ def test_the_same_action_never_mails_twice(mailing_app, client, store, smtp, bri
     sent = store.find_one("briefings", {"_id": briefing["_id"]})
 
     with mailing_app.test_request_context():
-        again = mailings.briefing_sent(get_store(mailing_app), sent)
+        again = mailings.briefing_messages(get_store(mailing_app), sent)
 
     assert again == []
     assert len(smtp.inbox.messages) == 3 and store.count("outbox", {}) == 3

@@ -281,3 +281,9 @@ def test_each_provider_receives_the_notice_in_its_language(mailing_app, client, 
         assert message["From"] == "participation@centrale.example"
         assert list(message.iter_attachments()) == []
     assert {message["status"] for message in store.find("outbox", {})} == {"sent"}
+
+
+def test_a_move_inside_an_action_of_its_own_never_sends_a_briefing():
+    """Sending makes its PDF before the transaction (`workflow.move`): inside another action's, it is refused at once."""
+    with pytest.raises(ValueError, match="before the transaction"):
+        workflow.move_within(None, "briefings", {"status": "ready"}, "sent", STAFF)
